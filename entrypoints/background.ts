@@ -1,0 +1,3 @@
+export default defineBackground(() => {
+  // Wired in the background service worker issue.
+});

@@ -1,0 +1,25 @@
+import { defineConfig } from 'wxt';
+
+// Test builds carry a fixed public key so the extension id is stable, which lets
+// tests write managed policy for it. Release builds never ship this key.
+const TEST_BUILD = process.env.OVERCRYPT_TEST_BUILD === '1';
+const TEST_MANIFEST_KEY = process.env.OVERCRYPT_TEST_MANIFEST_KEY;
+
+export default defineConfig({
+  srcDir: '.',
+  entrypointsDir: 'entrypoints',
+  publicDir: 'public',
+  manifest: {
+    name: 'Overcrypt',
+    description: 'End-to-end encryption over the chat and webmail sites you already use.',
+    permissions: ['storage', 'alarms', 'unlimitedStorage'],
+    optional_host_permissions: ['<all_urls>'],
+    host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
+    content_security_policy: {
+      extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
+    },
+    storage: { managed_schema: 'managed_schema.json' },
+    externally_connectable: { ids: [], matches: [] },
+    ...(TEST_BUILD && TEST_MANIFEST_KEY ? { key: TEST_MANIFEST_KEY } : {}),
+  },
+});
