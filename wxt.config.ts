@@ -9,6 +9,12 @@ export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
   publicDir: 'public',
+  vite: () => ({
+    resolve: {
+      // lib/ imports 'virgil-crypto'; in the bundle that must be the browser build.
+      alias: [{ find: /^virgil-crypto$/, replacement: 'virgil-crypto/dist/browser.es.js' }],
+    },
+  }),
   manifest: {
     name: 'Overcrypt',
     description: 'End-to-end encryption over the chat and webmail sites you already use.',
