@@ -35,6 +35,12 @@ export const ErrorCode = {
   NotFound: 'NotFound',
   Conflict: 'Conflict',
   Network: 'Network',
+  // Directory server (HTTP 401 / 412 / 428 / 507)
+  Unauthenticated: 'Unauthenticated',
+  TokenExpired: 'TokenExpired',
+  PreconditionFailed: 'PreconditionFailed',
+  PreconditionRequired: 'PreconditionRequired',
+  StorageFull: 'StorageFull',
   Internal: 'Internal',
 } as const;
 
