@@ -1,0 +1,182 @@
+/**
+ * THE one API between the background worker and everything else (popup, extension tabs, our compose and display
+ * frames, content scripts). One map from request type to request fields and response value; the request union,
+ * the response lookup and the envelope are derived from it, so a new operation is one line here plus one handler.
+ *
+ * Who may call what is in lib/service/privileges.ts. Two rules shape this file:
+ * - content scripts never get plaintext: what they receive is handles, job ids, status and ciphertext;
+ * - plaintext goes only to our own frames, each bound to one job by a single-use handle.
+ */
+import type {
+  BackupStatus,
+  ComposeJob,
+  ContactView,
+  DeviceView,
+  DisplayResult,
+  PageContext,
+  PageStatus,
+  PrekeyStatus,
+  RecipientView,
+  RegisterResult,
+  SafetyNumber,
+  SettingsView,
+  SiteView,
+  Status,
+  UserSettings,
+  EncryptionMode,
+} from './views';
+
+type Empty = Record<never, never>;
+
+export interface ApiSpec {
+  // ---- status and lock (anyone may read status; unlock only where passphrases are typed)
+  'status/get': { req: Empty; res: Status };
+  'vault/unlock': { req: { passphrase: string }; res: Status };
+  'vault/lock': { req: Empty; res: Status };
+  'vault/changePassphrase': { req: { oldPassphrase: string; newPassphrase: string }; res: Status };
+
+  // ---- account (first run, second device, logout)
+  'account/register': {
+    req: {
+      directoryUrl?: string;
+      identity: string;
+      /** Account password for the directory (sent to it). */
+      password: string;
+      invite?: string;
+      /** Local passphrase that opens this browser's vault (never leaves the worker). */
+      passphrase: string;
+      securityPattern?: string;
+    };
+    res: RegisterResult;
+  };
+  'account/restore': {
+    req: {
+      directoryUrl?: string;
+      identity: string;
+      password: string;
+      /** Opens the backup; the directory never receives it. */
+      backupPassword: string;
+      passphrase: string;
+      securityPattern?: string;
+    };
+    res: RegisterResult;
+  };
+  'account/logout': { req: { revokeCard: boolean; confirmWithoutBackup?: boolean }; res: { wiped: true } };
+
+  // ---- page (content scripts): context, status, armor, compose jobs
+  'page/context': { req: { context: PageContext }; res: PageStatus };
+  'page/status': { req: { host: string; conversationId?: string }; res: PageStatus };
+  'page/setEncryption': { req: { host: string; conversationId: string; on: boolean }; res: PageStatus };
+  /** Armor seen in a message element -> handle for a display frame. `parts` in page order. */
+  'armor/found': {
+    req: { host: string; conversationId?: string; pageAuthor?: string; parts: string[] };
+    res: { handle: string };
+  };
+  /** Opens a compose job for a conversation -> handle for the compose frame, job id to collect the ciphertext. */
+  'compose/open': { req: { host: string; conversationId: string }; res: { handle: string; jobId: string } };
+  /** Ciphertext produced for this content script's job (also pushed as `compose/ciphertext`). */
+  'compose/output': { req: { jobId: string }; res: { outputs: ComposeOutput[] } };
+  /** The content script removed a frame: forget its job. */
+  'job/release': { req: { handleOrJobId: string }; res: Empty };
+
+  // ---- our frames
+  'display/fetch': { req: { handle: string }; res: DisplayResult };
+  'compose/claim': { req: { handle: string }; res: ComposeJob };
+  /** A click in the compose frame approves recipients/devices new to this conversation. */
+  'compose/approve': { req: { jobId: string; cardIds: string[] }; res: { recipients: RecipientView[] } };
+  'compose/submit': { req: { jobId: string; plaintext: string }; res: { messageId: string; parts: number } };
+
+  // ---- popup / extension tabs
+  'contacts/list': { req: Empty; res: ContactView[] };
+  'contacts/verify': { req: { identity: string; verified: boolean }; res: ContactView };
+  'contacts/safetyNumber': { req: { identity: string }; res: SafetyNumber };
+  'devices/list': { req: Empty; res: DeviceView[] };
+  'devices/revoke': { req: { cardId: string }; res: DeviceView[] };
+  'prekeys/status': { req: Empty; res: PrekeyStatus };
+  'prekeys/rotate': { req: Empty; res: PrekeyStatus };
+  'backup/status': { req: Empty; res: BackupStatus };
+  'backup/create': { req: { backupPassword: string }; res: BackupStatus };
+  'backup/changePassword': { req: { oldPassword: string; newPassword: string }; res: BackupStatus };
+  'sites/list': { req: Empty; res: SiteView[] };
+  'sites/toggle': { req: { host: string; enabled: boolean; mode?: EncryptionMode }; res: SiteView[] };
+  'settings/get': { req: Empty; res: SettingsView };
+  'settings/set': { req: { patch: UserSettings }; res: SettingsView };
+}
+
+export type RequestType = keyof ApiSpec;
+
+/** The discriminated union of every request. */
+export type ApiRequest = { [K in RequestType]: { type: K } & ApiSpec[K]['req'] }[RequestType];
+
+export type RequestOf<K extends RequestType> = Extract<ApiRequest, { type: K }>;
+export type ResponseOf<K extends RequestType> = ApiSpec[K]['res'];
+
+/** Errors cross the boundary as `{code, message}` (code from lib/errors.ts ErrorCode). */
+export interface WireError {
+  code: string;
+  message: string;
+}
+
+export type ApiReply<K extends RequestType = RequestType> =
+  | { ok: true; value: ResponseOf<K> }
+  | { ok: false; error: WireError };
+
+/** Marks our messages so listeners ignore anything else on the runtime channel. */
+export const API_TAG = 'overcrypt/api/v1' as const;
+
+export interface ApiEnvelope {
+  tag: typeof API_TAG;
+  request: ApiRequest;
+}
+
+/** Ciphertext for one submitted message, split into parts that fit the site's limit. */
+export interface ComposeOutput {
+  messageId: string;
+  parts: string[];
+}
+
+/** Worker -> content script pushes (tabs.sendMessage); never plaintext. */
+export type WorkerPush =
+  | { tag: typeof API_TAG; push: 'compose/ciphertext'; jobId: string; output: ComposeOutput }
+  | { tag: typeof API_TAG; push: 'status/changed'; locked: boolean }
+  | { tag: typeof API_TAG; push: 'settings/changed' };
+
+export const REQUEST_TYPES = [
+  'status/get',
+  'vault/unlock',
+  'vault/lock',
+  'vault/changePassphrase',
+  'account/register',
+  'account/restore',
+  'account/logout',
+  'page/context',
+  'page/status',
+  'page/setEncryption',
+  'armor/found',
+  'compose/open',
+  'compose/output',
+  'job/release',
+  'display/fetch',
+  'compose/claim',
+  'compose/approve',
+  'compose/submit',
+  'contacts/list',
+  'contacts/verify',
+  'contacts/safetyNumber',
+  'devices/list',
+  'devices/revoke',
+  'prekeys/status',
+  'prekeys/rotate',
+  'backup/status',
+  'backup/create',
+  'backup/changePassword',
+  'sites/list',
+  'sites/toggle',
+  'settings/get',
+  'settings/set',
+] as const satisfies readonly RequestType[];
+
+// Compile-time check that REQUEST_TYPES lists every request type.
+type Missing = Exclude<RequestType, (typeof REQUEST_TYPES)[number]>;
+const _allListed: Missing extends never ? true : Missing = true;
+void _allListed;

@@ -1,0 +1,195 @@
+/**
+ * Data shapes that cross the messaging boundary (worker <-> popup, tabs, frames, content scripts).
+ * Plain JSON only: no Uint8Array, no class instances, never a private key.
+ */
+
+/** Who is calling the worker, as derived from `sender.origin` + page path (lib/service/senders.ts). */
+export type SenderKind = 'popup' | 'extensionTab' | 'composeFrame' | 'displayFrame' | 'contentScript';
+
+/** Encryption mode of a conversation: long-term card keys, or prekey sessions with forward secrecy. */
+export type EncryptionMode = 'card' | 'forward-secret';
+
+export type TrustState = 'verified' | 'firstSeen' | 'keyChanged';
+
+export interface DirectoryStatus {
+  url: string;
+  online: boolean;
+  /** Requests waiting for the directory to come back (mailbox posts, archive copies, acks). */
+  queued: number;
+  lastError?: { code: string; message: string };
+}
+
+export interface Status {
+  registered: boolean;
+  locked: boolean;
+  identity?: string;
+  deviceCardId?: string;
+  /** Short, human-comparable fingerprint of this device's card. */
+  fingerprint?: string;
+  directory: DirectoryStatus;
+  autoLockMinutes: number;
+}
+
+export interface RegisterResult {
+  identity: string;
+  deviceCardId: string;
+  fingerprint: string;
+}
+
+/** A participant as the page shows it; only a hint, the worker resolves it to cards. */
+export interface PageParticipant {
+  handle: string;
+  displayName?: string;
+}
+
+export interface PageContext {
+  /** Host of the page, e.g. "127.0.0.1:9000". */
+  host: string;
+  adapterId: string;
+  /** Identity namespace (IRC network for The Lounge, host otherwise): card identity = handle@namespace. */
+  namespace: string;
+  selfHandle?: string;
+  conversation?: { id: string; kind: 'channel' | 'direct' | 'unknown'; title?: string };
+  participants: PageParticipant[];
+  /** Count of armor blocks currently on the page (for status only). */
+  armorCount?: number;
+}
+
+export interface PageStatus {
+  siteEnabled: boolean;
+  siteLocked: boolean;
+  mode: EncryptionMode;
+  modeLocked: boolean;
+  encryptionOn: boolean;
+  locked: boolean;
+  registered: boolean;
+  /** People / devices a message in this conversation would be encrypted to, when known. */
+  recipients?: { people: number; devices: number };
+  warnings: PageWarning[];
+}
+
+export type PageWarning =
+  | { kind: 'noCard'; handle: string }
+  | { kind: 'keyChanged'; identity: string }
+  | { kind: 'newDevice'; identity: string; cardId: string };
+
+export interface DeviceView {
+  cardId: string;
+  identity: string;
+  fingerprint: string;
+  createdAt: number;
+  /** True for the card of this browser. */
+  thisDevice?: boolean;
+  /** New to this conversation: needs a click in the compose frame before it receives anything. */
+  approved?: boolean;
+  state?: TrustState;
+}
+
+export interface RecipientView {
+  identity: string;
+  handle: string;
+  state: TrustState | 'noCard';
+  devices: DeviceView[];
+}
+
+export interface ComposeJob {
+  jobId: string;
+  conversation: { id: string; title?: string; kind: 'channel' | 'direct' | 'unknown' };
+  mode: EncryptionMode;
+  recipients: RecipientView[];
+  /** The user's personal security pattern, shown only in our frames. */
+  securityPattern?: string;
+  maxPartLength: number;
+}
+
+/** The signed header of a message, as the sender put it. */
+export interface MessageHeader {
+  messageId: string;
+  conversationId: string;
+  senderIdentity: string;
+  senderCardId: string;
+  sentAt: number;
+  mode: EncryptionMode;
+}
+
+export type DisplayBadge =
+  | { kind: 'verified' | 'firstSeen' | 'keyChanged' }
+  | { kind: 'mismatch'; reason: 'conversation' | 'author' | 'repeatedMessageId' }
+  | { kind: 'couldNotDecrypt'; reason: string }
+  | { kind: 'locked' }
+  | { kind: 'notForThisDevice' };
+
+export type DisplayResult =
+  | { ok: true; plaintext: string; header: MessageHeader; senderName: string; badge: DisplayBadge; fromCache: boolean }
+  | { ok: false; badge: DisplayBadge };
+
+export interface ContactView {
+  identity: string;
+  state: TrustState;
+  devices: DeviceView[];
+  firstSeenAt: number;
+  verifiedAt?: number;
+}
+
+export interface SafetyNumber {
+  /** 60 digits, grouped by 5 for display. */
+  digits: string;
+  /** Payload for a QR code (both sides scan each other). */
+  qrPayload: string;
+}
+
+export interface PrekeyStatus {
+  onServer: number;
+  target: number;
+  signedPrekeyCreatedAt: number | null;
+}
+
+export interface BackupStatus {
+  exists: boolean;
+  version?: string;
+  allowed: boolean;
+  /** Policy configures an org backup card (seed 001). */
+  orgBackup: boolean;
+}
+
+export interface SiteView {
+  host: string;
+  enabled: boolean;
+  mode: EncryptionMode;
+  /** Policy decided; the popup shows the entry locked with `lockedReason`. */
+  locked: boolean;
+  lockedReason?: string;
+  adapterId?: string;
+}
+
+/** User-editable settings (policy may lock any of them). */
+export interface UserSettings {
+  directoryUrl?: string;
+  autoLockMinutes?: number;
+  prekeyTarget?: number;
+  /** host -> preference */
+  sites?: Record<string, { enabled: boolean; mode?: EncryptionMode }>;
+  /** conversation key ("host|conversationId") -> encryption on */
+  conversations?: Record<string, boolean>;
+  securityPattern?: string;
+}
+
+export interface SettingsView {
+  effective: EffectiveSettingsView;
+  user: UserSettings;
+  /** Dotted keys policy decides; the UI shows them locked. */
+  locked: string[];
+}
+
+export interface EffectiveSettingsView {
+  directoryUrl: string;
+  appPublicKey?: string;
+  orgCardId?: string;
+  orgPublicKey?: string;
+  identityHint?: string;
+  autoLockMinutes: number;
+  prekeyTarget: number;
+  allowKeyBackup: boolean;
+  sites: SiteView[];
+  extraSiteAdapters: unknown[];
+}
