@@ -1,0 +1,325 @@
+/**
+ * SQLite repository (better-sqlite3 12): the default, single-file storage.
+ *
+ * Durability: WAL journal with `synchronous=FULL` by default, so every transaction is
+ * fsynced before the HTTP response acknowledges it. WAL+NORMAL would survive a process
+ * crash (SIGKILL) but may lose the last commits on power loss, and a lost claim record
+ * would let a one-time prekey be handed out twice; `synchronous: 'normal'` is available
+ * for deployments that accept that. Every method runs in one synchronous transaction, so
+ * in-process concurrency cannot interleave; `busy_timeout` covers other processes
+ * (e.g. `npm run directory:invite` while the server runs).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  AccountRecord, ArchiveRecord, BackupRecord, CardRecord, ClaimedBundle, CreateAccountResult, EnqueueResult,
+  EnvelopeRecord, InsertCardResult, PutBackupResult, Repository, StoredPrekey,
+} from './repository';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE accounts (identity TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE invites (code_hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER,
+     used_by TEXT, used_at INTEGER);
+   CREATE TABLE cards (id TEXT PRIMARY KEY, identity TEXT NOT NULL, public_key TEXT NOT NULL, model TEXT NOT NULL,
+     created_at INTEGER NOT NULL, previous_card_id TEXT, superseded_by TEXT, revoked_at INTEGER);
+   CREATE INDEX cards_active_by_identity ON cards (identity, created_at)
+     WHERE superseded_by IS NULL AND revoked_at IS NULL;
+   CREATE TABLE signed_prekeys (card_id TEXT PRIMARY KEY, key_id INTEGER NOT NULL, public_key TEXT NOT NULL,
+     created_at INTEGER NOT NULL, signature TEXT NOT NULL);
+   CREATE TABLE one_time_prekeys (card_id TEXT NOT NULL, key_id INTEGER NOT NULL, public_key TEXT NOT NULL,
+     created_at INTEGER NOT NULL, signature TEXT NOT NULL, claimed_at INTEGER, claimed_by TEXT,
+     PRIMARY KEY (card_id, key_id));
+   CREATE INDEX one_time_prekeys_unclaimed ON one_time_prekeys (card_id, key_id) WHERE claimed_at IS NULL;
+   CREATE TABLE backups (identity TEXT PRIMARY KEY, version INTEGER NOT NULL, blob TEXT NOT NULL,
+     updated_at INTEGER NOT NULL);
+   CREATE TABLE mailbox (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient_card_id TEXT NOT NULL,
+     sender_identity TEXT NOT NULL, sender_card_id TEXT NOT NULL, seq INTEGER NOT NULL, envelope TEXT NOT NULL,
+     created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, UNIQUE (recipient_card_id, sender_card_id, seq));
+   CREATE INDEX mailbox_by_recipient ON mailbox (recipient_card_id, id);
+   CREATE INDEX mailbox_by_expiry ON mailbox (expires_at);
+   CREATE TABLE archive (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL,
+     message_digest TEXT NOT NULL, blob TEXT NOT NULL, author_identity TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE INDEX archive_by_conversation ON archive (conversation_id, id);`,
+];
+
+export interface SqliteOptions {
+  synchronous?: 'full' | 'normal';
+}
+
+interface CardRow {
+  id: string; identity: string; public_key: string; model: string; created_at: number;
+  previous_card_id: string | null; superseded_by: string | null; revoked_at: number | null;
+}
+interface PrekeyRow { key_id: number; public_key: string; created_at: number; signature: string }
+interface EnvelopeRow {
+  id: number; recipient_card_id: string; sender_identity: string; sender_card_id: string; seq: number;
+  envelope: string; created_at: number; expires_at: number;
+}
+interface ArchiveRow {
+  id: number; conversation_id: string; message_digest: string; blob: string; author_identity: string; created_at: number;
+}
+
+export function openSqlite(path: string, options: SqliteOptions = {}): SqliteRepository {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return new SqliteRepository(db);
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  MIGRATIONS.forEach((sql, index) => {
+    const version = index + 1;
+    if (applied.has(version)) return;
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+    }).immediate();
+  });
+}
+
+const toCard = (r: CardRow): CardRecord => ({
+  id: r.id, identity: r.identity, publicKey: r.public_key, model: r.model, createdAt: r.created_at,
+  previousCardId: r.previous_card_id, supersededBy: r.superseded_by, revokedAt: r.revoked_at,
+});
+const toPrekey = (r: PrekeyRow): StoredPrekey => ({
+  keyId: r.key_id, publicKey: r.public_key, createdAt: r.created_at, signature: r.signature,
+});
+const toEnvelope = (r: EnvelopeRow): EnvelopeRecord => ({
+  id: String(r.id), recipientCardId: r.recipient_card_id, senderIdentity: r.sender_identity,
+  senderCardId: r.sender_card_id, seq: r.seq, envelope: r.envelope, createdAt: r.created_at, expiresAt: r.expires_at,
+});
+const toArchive = (r: ArchiveRow): ArchiveRecord => ({
+  id: String(r.id), conversationId: r.conversation_id, messageDigest: r.message_digest, blob: r.blob,
+  authorIdentity: r.author_identity, createdAt: r.created_at,
+});
+
+/** Decimal id strings from clients; anything else matches nothing. */
+function rowId(id: string | null): number {
+  return id !== null && /^\d{1,15}$/.test(id) ? Number(id) : 0;
+}
+
+export class SqliteRepository implements Repository {
+  readonly kind = 'sqlite';
+  private readonly st;
+
+  constructor(private readonly db: Database.Database) {
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      insertAccount: p('INSERT INTO accounts (identity, password_hash, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      getAccount: p('SELECT identity, password_hash, created_at FROM accounts WHERE identity = ?'),
+      useInvite: p(`UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ? AND used_at IS NULL
+                    AND (expires_at IS NULL OR expires_at > ?)`),
+      insertInvite: p('INSERT INTO invites (code_hash, created_at, expires_at) VALUES (?, ?, ?)'),
+      insertCard: p(`INSERT INTO cards (id, identity, public_key, model, created_at, previous_card_id)
+                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      supersede: p(`UPDATE cards SET superseded_by = ? WHERE id = ? AND identity = ?
+                    AND superseded_by IS NULL AND revoked_at IS NULL`),
+      getCard: p('SELECT * FROM cards WHERE id = ?'),
+      activeCards: p(`SELECT * FROM cards WHERE identity IN (SELECT value FROM json_each(?))
+                      AND superseded_by IS NULL AND revoked_at IS NULL ORDER BY created_at, id`),
+      revoke: p('UPDATE cards SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
+      getSigned: p('SELECT key_id, public_key, created_at, signature FROM signed_prekeys WHERE card_id = ?'),
+      putSigned: p(`INSERT INTO signed_prekeys (card_id, key_id, public_key, created_at, signature) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (card_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
+                    created_at = excluded.created_at, signature = excluded.signature`),
+      putOneTime: p(`INSERT INTO one_time_prekeys (card_id, key_id, public_key, created_at, signature)
+                     VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      countOneTime: p('SELECT count(*) AS n FROM one_time_prekeys WHERE card_id = ? AND claimed_at IS NULL'),
+      claimableCards: p(`SELECT c.id, c.identity, s.key_id, s.public_key, s.created_at, s.signature
+                         FROM cards c JOIN signed_prekeys s ON s.card_id = c.id
+                         WHERE c.identity = ? AND c.superseded_by IS NULL AND c.revoked_at IS NULL
+                         ORDER BY c.created_at, c.id`),
+      claimOne: p(`UPDATE one_time_prekeys SET claimed_at = ?, claimed_by = ?
+                   WHERE rowid = (SELECT rowid FROM one_time_prekeys WHERE card_id = ? AND claimed_at IS NULL
+                                  ORDER BY key_id LIMIT 1)
+                   RETURNING key_id, public_key, created_at, signature`),
+      getBackup: p('SELECT version, blob FROM backups WHERE identity = ?'),
+      createBackup: p('INSERT INTO backups (identity, version, blob, updated_at) VALUES (?, 1, ?, ?) ON CONFLICT DO NOTHING'),
+      replaceBackup: p(`UPDATE backups SET version = version + 1, blob = ?, updated_at = ?
+                        WHERE identity = ? AND version = ? RETURNING version`),
+      deleteBackup: p('DELETE FROM backups WHERE identity = ? AND version = ?'),
+      countMailbox: p('SELECT count(*) AS n FROM mailbox WHERE recipient_card_id = ? AND expires_at > ?'),
+      countFromSender: p(`SELECT count(*) AS n FROM mailbox WHERE recipient_card_id = ? AND sender_identity = ?
+                          AND expires_at > ?`),
+      insertEnvelope: p(`INSERT INTO mailbox (recipient_card_id, sender_identity, sender_card_id, seq, envelope,
+                         created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      fetchEnvelopes: p(`SELECT * FROM mailbox WHERE recipient_card_id = ? AND id > ? AND expires_at > ?
+                         ORDER BY id LIMIT ?`),
+      ackEnvelope: p('DELETE FROM mailbox WHERE recipient_card_id = ? AND id = ?'),
+      purge: p('DELETE FROM mailbox WHERE expires_at <= ?'),
+      insertArchive: p(`INSERT INTO archive (conversation_id, message_digest, blob, author_identity, created_at)
+                        VALUES (?, ?, ?, ?, ?)`),
+      listArchiveAll: p('SELECT * FROM archive WHERE id > ? ORDER BY id LIMIT ?'),
+      listArchiveConv: p('SELECT * FROM archive WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?'),
+    };
+  }
+
+  async createAccount(account: AccountRecord, inviteHash?: string): Promise<CreateAccountResult> {
+    return this.db.transaction((): CreateAccountResult => {
+      if (this.st.getAccount.get(account.identity)) return 'taken';
+      if (inviteHash !== undefined) {
+        const used = this.st.useInvite.run(account.identity, account.createdAt, inviteHash, account.createdAt);
+        if (used.changes !== 1) return 'bad-invite';
+      }
+      this.st.insertAccount.run(account.identity, account.passwordHash, account.createdAt);
+      return 'created';
+    }).immediate();
+  }
+
+  async getAccount(identity: string): Promise<AccountRecord | null> {
+    const r = this.st.getAccount.get(identity) as { identity: string; password_hash: string; created_at: number } | undefined;
+    return r ? { identity: r.identity, passwordHash: r.password_hash, createdAt: r.created_at } : null;
+  }
+
+  async createInvite(codeHash: string, createdAt: number, expiresAt: number | null): Promise<void> {
+    this.st.insertInvite.run(codeHash, createdAt, expiresAt);
+  }
+
+  async insertCard(card: CardRecord): Promise<InsertCardResult> {
+    const tx = this.db.transaction((): InsertCardResult => {
+      const inserted = this.st.insertCard.run(card.id, card.identity, card.publicKey, card.model, card.createdAt,
+        card.previousCardId);
+      if (inserted.changes !== 1) return 'exists';
+      if (card.previousCardId !== null) {
+        const updated = this.st.supersede.run(card.id, card.previousCardId, card.identity);
+        if (updated.changes !== 1) throw new Rollback('previous-not-active');
+      }
+      return 'inserted';
+    });
+    try {
+      return tx.immediate();
+    } catch (e) {
+      if (e instanceof Rollback) return e.result as InsertCardResult;
+      throw e;
+    }
+  }
+
+  async getCard(id: string): Promise<CardRecord | null> {
+    const r = this.st.getCard.get(id) as CardRow | undefined;
+    return r ? toCard(r) : null;
+  }
+
+  async searchActiveCards(identities: readonly string[]): Promise<CardRecord[]> {
+    return (this.st.activeCards.all(JSON.stringify(identities)) as CardRow[]).map(toCard);
+  }
+
+  async revokeCard(id: string, at: number): Promise<boolean> {
+    return this.st.revoke.run(at, id).changes === 1;
+  }
+
+  async getSignedPrekey(cardId: string): Promise<StoredPrekey | null> {
+    const r = this.st.getSigned.get(cardId) as PrekeyRow | undefined;
+    return r ? toPrekey(r) : null;
+  }
+
+  async putPrekeys(cardId: string, signed: StoredPrekey | null, oneTime: readonly StoredPrekey[]): Promise<number> {
+    return this.db.transaction(() => {
+      if (signed) this.st.putSigned.run(cardId, signed.keyId, signed.publicKey, signed.createdAt, signed.signature);
+      for (const k of oneTime) this.st.putOneTime.run(cardId, k.keyId, k.publicKey, k.createdAt, k.signature);
+      return (this.st.countOneTime.get(cardId) as { n: number }).n;
+    }).immediate();
+  }
+
+  async countOneTimePrekeys(cardId: string): Promise<number> {
+    return (this.st.countOneTime.get(cardId) as { n: number }).n;
+  }
+
+  async claimBundles(identity: string, claimer: string, at: number): Promise<ClaimedBundle[]> {
+    return this.db.transaction(() => {
+      const cards = this.st.claimableCards.all(identity) as (PrekeyRow & { id: string; identity: string })[];
+      return cards.map((c): ClaimedBundle => {
+        const one = this.st.claimOne.get(at, claimer, c.id) as PrekeyRow | undefined;
+        return { cardId: c.id, identity: c.identity, signedPrekey: toPrekey(c), oneTimePrekey: one ? toPrekey(one) : null };
+      });
+    }).immediate();
+  }
+
+  async getBackup(identity: string): Promise<BackupRecord | null> {
+    return (this.st.getBackup.get(identity) as BackupRecord | undefined) ?? null;
+  }
+
+  async putBackup(identity: string, blob: string, expectedVersion: number | null, at: number): Promise<PutBackupResult> {
+    return this.db.transaction((): PutBackupResult => {
+      if (expectedVersion === null) {
+        if (this.st.createBackup.run(identity, blob, at).changes === 1) return { ok: true, version: 1 };
+      } else {
+        const r = this.st.replaceBackup.get(blob, at, identity, expectedVersion) as { version: number } | undefined;
+        if (r) return { ok: true, version: r.version };
+      }
+      const current = this.st.getBackup.get(identity) as BackupRecord | undefined;
+      return { ok: false, current: current?.version ?? null };
+    }).immediate();
+  }
+
+  async deleteBackup(identity: string, expectedVersion: number): Promise<PutBackupResult> {
+    return this.db.transaction((): PutBackupResult => {
+      if (this.st.deleteBackup.run(identity, expectedVersion).changes === 1) return { ok: true, version: expectedVersion };
+      const current = this.st.getBackup.get(identity) as BackupRecord | undefined;
+      return { ok: false, current: current?.version ?? null };
+    }).immediate();
+  }
+
+  async enqueueEnvelope(
+    e: Omit<EnvelopeRecord, 'id'>,
+    limits: { maxTotal: number; maxPerSender: number; now: number },
+  ): Promise<EnqueueResult> {
+    return this.db.transaction((): EnqueueResult => {
+      const total = (this.st.countMailbox.get(e.recipientCardId, limits.now) as { n: number }).n;
+      if (total >= limits.maxTotal) return { ok: false, reason: 'full' };
+      const fromSender = (this.st.countFromSender.get(e.recipientCardId, e.senderIdentity, limits.now) as { n: number }).n;
+      if (fromSender >= limits.maxPerSender) return { ok: false, reason: 'sender-quota' };
+      const r = this.st.insertEnvelope.run(e.recipientCardId, e.senderIdentity, e.senderCardId, e.seq, e.envelope,
+        e.createdAt, e.expiresAt);
+      if (r.changes !== 1) return { ok: false, reason: 'duplicate-seq' };
+      return { ok: true, id: String(r.lastInsertRowid) };
+    }).immediate();
+  }
+
+  async fetchEnvelopes(recipientCardId: string, after: string | null, limit: number, now: number): Promise<EnvelopeRecord[]> {
+    return (this.st.fetchEnvelopes.all(recipientCardId, rowId(after), now, limit) as EnvelopeRow[]).map(toEnvelope);
+  }
+
+  async ackEnvelopes(recipientCardId: string, ids: readonly string[]): Promise<number> {
+    return this.db.transaction(() => {
+      let n = 0;
+      for (const id of ids) n += this.st.ackEnvelope.run(recipientCardId, rowId(id)).changes;
+      return n;
+    }).immediate();
+  }
+
+  async purgeExpiredEnvelopes(now: number): Promise<number> {
+    return this.st.purge.run(now).changes;
+  }
+
+  async insertArchive(a: Omit<ArchiveRecord, 'id'>): Promise<string> {
+    const r = this.st.insertArchive.run(a.conversationId, a.messageDigest, a.blob, a.authorIdentity, a.createdAt);
+    return String(r.lastInsertRowid);
+  }
+
+  async listArchive(conversationId: string | null, after: string | null, limit: number): Promise<ArchiveRecord[]> {
+    const rows = conversationId === null
+      ? this.st.listArchiveAll.all(rowId(after), limit)
+      : this.st.listArchiveConv.all(conversationId, rowId(after), limit);
+    return (rows as ArchiveRow[]).map(toArchive);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** Thrown inside a transaction to roll it back and report a result. */
+class Rollback extends Error {
+  constructor(readonly result: string) {
+    super(result);
+  }
+}
