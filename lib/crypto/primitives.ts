@@ -218,6 +218,67 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
   }
 }
 
+// ---- Ed25519 -> X25519 (birational map, as libsodium's crypto_sign_ed25519_*_to_curve25519) ----
+
+const FIELD_P = (1n << 255n) - 19n;
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  let b = base % mod;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % mod;
+    b = (b * b) % mod;
+    e >>= 1n;
+  }
+  return result;
+}
+
+function bytesToBigIntLE(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+function bigIntToBytesLE(n: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let v = n;
+  for (let i = 0; i < length; i++) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/**
+ * The X25519 (Montgomery u) form of an Ed25519 public key: u = (1 + y) / (1 - y) mod p.
+ * Public data only, so plain BigInt arithmetic is fine. Refuses non-canonical y and the
+ * identity point; low-order results are caught later by `x25519` (zero shared secret).
+ */
+export function ed25519PublicKeyToX25519(publicKey: Uint8Array): Uint8Array {
+  assertBytes(publicKey, 'Ed25519 public key', ED25519_PUBLIC_KEY_LEN);
+  const yBytes = publicKey.slice();
+  yBytes[31]! &= 0x7f; // drop the sign bit of x
+  const y = bytesToBigIntLE(yBytes);
+  if (y >= FIELD_P) malformed('Ed25519 public key is not canonical');
+  const denominator = (1n - y + FIELD_P) % FIELD_P;
+  if (denominator === 0n) malformed('Ed25519 public key is the identity point');
+  const u = ((1n + y) * modPow(denominator, FIELD_P - 2n, FIELD_P)) % FIELD_P;
+  return bigIntToBytesLE(u, X25519_KEY_LEN);
+}
+
+/** The X25519 private scalar of an Ed25519 seed: the clamped first half of SHA-512(seed) (RFC 8032 §5.1.5). */
+export function ed25519PrivateKeyToX25519(privateKey: Uint8Array): Uint8Array {
+  assertBytes(privateKey, 'Ed25519 private key', ED25519_PRIVATE_KEY_LEN);
+  const h = sha512(privateKey);
+  const scalar = h.slice(0, X25519_KEY_LEN);
+  h.fill(0);
+  scalar[0]! &= 248;
+  scalar[31]! &= 127;
+  scalar[31]! |= 64;
+  return scalar;
+}
+
 // ---- hashes, HMAC, HKDF -----------------------------------------------------------------------
 
 export function sha256(data: Uint8Array): Uint8Array {

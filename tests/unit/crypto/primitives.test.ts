@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash, createHmac, hkdfSync, randomBytes as nodeRandom, createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
-import { ensureCrypto } from '../../../lib/crypto/init';
+import { ensureCrypto, foundation } from '../../../lib/crypto/init';
 import {
   aes256GcmDecrypt,
   aes256GcmEncrypt,
@@ -25,6 +25,8 @@ import {
   x25519,
   x25519GenerateKeyPair,
   x25519PublicKey,
+  ed25519PublicKeyToX25519,
+  ed25519PrivateKeyToX25519,
 } from '../../../lib/crypto/primitives';
 import { ErrorCode, isError } from '../../../lib/errors';
 
@@ -252,5 +254,37 @@ describe('hashes, randomness, constant-time equality', () => {
     expect(constantTimeEqual(hex('0102'), hex('0103'))).toBe(false);
     expect(constantTimeEqual(hex('0102'), hex('010203'))).toBe(false);
     expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+  });
+});
+
+describe('Ed25519 -> X25519 conversion', () => {
+  it('libsodium ed25519_convert vector', () => {
+    const seed = hex('421151a459faeade3d247115f94aedae42318124095afabe4d1451a559faedee');
+    expect(toHex(ed25519PublicKeyToX25519(ed25519PublicKey(seed)))).toBe('f1814f0e8ff1043d8a44d25babff3cedcae6c22c3edaa48f857ae70de2baae50');
+    expect(toHex(ed25519PrivateKeyToX25519(seed))).toBe('8052030376d47112be7f73ed7a019293dd12ad910b654455798b4667d73de166');
+  });
+  it('converted private and public halves match, and agree with the foundation Ed25519 DH', () => {
+    const f = foundation();
+    for (let i = 0; i < 5; i++) {
+      const a = ed25519GenerateKeyPair();
+      const b = ed25519GenerateKeyPair();
+      const ax = ed25519PrivateKeyToX25519(a.privateKey);
+      expect(toHex(x25519PublicKey(ax))).toBe(toHex(ed25519PublicKeyToX25519(a.publicKey)));
+      const ours = x25519(ax, ed25519PublicKeyToX25519(b.publicKey));
+      // independent path: virgil's own Ed25519 computeSharedKey (converts internally)
+      const ed = new f.Ed25519();
+      const info = f.SimpleAlgInfo.newWithAlgId(f.AlgId.ED25519);
+      const sk = ed.importPrivateKeyData(a.privateKey, info);
+      const pk = ed.importPublicKeyData(b.publicKey, info);
+      const theirs = ed.computeSharedKey(pk, sk) as Uint8Array;
+      [pk, sk, info, ed].forEach((o) => o.delete());
+      expect(toHex(ours)).toBe(toHex(theirs));
+    }
+  });
+  it('refuses the identity point and non-canonical encodings', () => {
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    expect(code(() => ed25519PublicKeyToX25519(identity))).toBe(ErrorCode.Malformed);
+    expect(code(() => ed25519PublicKeyToX25519(new Uint8Array(32).fill(0xff)))).toBe(ErrorCode.Malformed);
   });
 });
