@@ -41,6 +41,7 @@ export const ErrorCode = {
   PreconditionFailed: 'PreconditionFailed',
   PreconditionRequired: 'PreconditionRequired',
   StorageFull: 'StorageFull',
+  StalePrekey: 'StalePrekey',
   Internal: 'Internal',
 } as const;
 
