@@ -19,7 +19,7 @@ describe('bytes helpers', () => {
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), (a, at) => {
         expect(bytesEqual(a, a.slice())).toBe(true);
         const b = a.slice();
-        b[at % b.length] ^= 1;
+        b[at % b.length] = b[at % b.length]! ^ 1;
         expect(bytesEqual(a, b)).toBe(false);
         expect(bytesEqual(a, a.subarray(1))).toBe(false);
       }),
