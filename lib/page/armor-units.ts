@@ -1,0 +1,90 @@
+/**
+ * Turns armor found in page messages into display units: one unit per encrypted message, with its parts in index
+ * order and the page elements that carried them. A single-part armor is a unit at once; the parts of a long message
+ * (which the site showed as several messages) are collected until all are there. Parts claimed by different page
+ * authors never join (that would let a page splice someone else's part into a message).
+ */
+import { cleanText } from '../wire/armor-text';
+import type { ArmorMatch } from '../wire/armor';
+
+export interface ArmorUnit {
+  /** Stable for the same armor under the same page author (used to find frames again after a re-render). */
+  key: string;
+  /** The element the frame replaces (the carrier of the first part). */
+  anchor: Element;
+  /** Every element that carried a part, `anchor` first. */
+  members: Element[];
+  /** Armor text of each part, in index order, without page noise. */
+  parts: string[];
+  author?: string;
+  /** Total armor characters: what the frame size is computed from. */
+  armorChars: number;
+}
+
+interface PendingSet {
+  count: number;
+  parts: Map<number, { text: string; element: Element }>;
+}
+
+/** Incomplete multi-part messages kept; the oldest is dropped beyond this. */
+export const MAX_PENDING_SETS = 64;
+
+export class ArmorUnits {
+  private readonly pending = new Map<string, PendingSet>();
+
+  /** Feeds one scanned message; returns the units it completed (possibly several in one message). */
+  add(message: Element, author: string | undefined, text: string, matches: readonly ArmorMatch[]): ArmorUnit[] {
+    const units: ArmorUnit[] = [];
+    const who = author ?? '';
+    for (const m of matches) {
+      const armor = canonical(text.slice(m.start, m.end));
+      if (!m.ok || m.part.count === 1) {
+        // A damaged armor still gets a frame: the worker answers "could not decrypt: tampered".
+        units.push({ key: `${who}|${armor}`, anchor: message, members: [message], parts: [armor], author, armorChars: armor.length });
+        continue;
+      }
+      const setKey = `${who}|${m.part.count}|${m.part.setId}|${m.part.kind}`;
+      let set = this.pending.get(setKey);
+      if (!set) {
+        set = { count: m.part.count, parts: new Map() };
+        this.pending.set(setKey, set);
+        this.evict();
+      }
+      set.parts.set(m.part.index, { text: armor, element: message });
+      if (set.parts.size < set.count) continue;
+      this.pending.delete(setKey);
+      const ordered = [...set.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+      const members = [...new Set(ordered.map((p) => p.element))];
+      units.push({
+        key: setKey,
+        anchor: members[0]!,
+        members,
+        parts: ordered.map((p) => p.text),
+        author,
+        armorChars: ordered.reduce((n, p) => n + p.text.length, 0),
+      });
+    }
+    return units;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  clear(): void {
+    this.pending.clear();
+  }
+
+  private evict(): void {
+    for (const key of this.pending.keys()) {
+      if (this.pending.size <= MAX_PENDING_SETS) return;
+      this.pending.delete(key);
+    }
+  }
+}
+
+/** The armor's own characters: page noise (spaces, zero-width characters, quote markers) removed. */
+export function canonical(slice: string): string {
+  const chars = cleanText(slice).chars;
+  return chars.includes('.') ? slice : chars;
+}
