@@ -35,6 +35,8 @@ export const ErrorCode = {
   NotFound: 'NotFound',
   Conflict: 'Conflict',
   Network: 'Network',
+  /** Secure compose: the send was blocked (text appeared in the site's box, the frame was removed or covered). */
+  ComposeBlocked: 'ComposeBlocked',
   // Directory server (HTTP 401 / 412 / 428 / 507)
   Unauthenticated: 'Unauthenticated',
   TokenExpired: 'TokenExpired',
