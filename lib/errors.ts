@@ -23,6 +23,8 @@ export const ErrorCode = {
   StaleEpoch: 'StaleEpoch',
   AwaitingMembershipRecord: 'AwaitingMembershipRecord',
   NotGroupOwner: 'NotGroupOwner',
+  /** a membership record that does not extend the chain we hold (same epoch, other content / wrong previous hash) */
+  GroupFork: 'GroupFork',
   RateLimited: 'RateLimited',
   // Keys and backup
   WrongPassword: 'WrongPassword',
