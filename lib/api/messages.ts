@@ -80,7 +80,8 @@ export interface ApiSpec {
   'job/release': { req: { handleOrJobId: string }; res: Empty };
 
   // ---- our frames
-  'display/fetch': { req: { handle: string }; res: DisplayResult };
+  /** `reveal`: the user clicked to decrypt (needed on sites not enabled, so a page cannot probe who can read). */
+  'display/fetch': { req: { handle: string; reveal?: boolean }; res: DisplayResult };
   'compose/claim': { req: { handle: string }; res: ComposeJob };
   /** A click in the compose frame approves recipients/devices new to this conversation. */
   'compose/approve': { req: { jobId: string; cardIds: string[] }; res: { recipients: RecipientView[] } };

@@ -36,6 +36,7 @@ const pageContext = z.strictObject({
     .array(z.strictObject({ handle: nonEmptyShort, displayName: z.optional(short) }))
     .check(z.maxLength(LIMITS.participants)),
   armorCount: z.optional(z.number().check(z.int(), z.gte(0))),
+  maxMessageLength: z.optional(z.number().check(z.int(), z.gte(64), z.lte(1_000_000))),
 });
 
 const userSettings = z.strictObject({
@@ -78,7 +79,7 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
   'compose/open': z.strictObject({ host: nonEmptyShort, conversationId: nonEmptyShort }),
   'compose/output': z.strictObject({ jobId: nonEmptyShort }),
   'job/release': z.strictObject({ handleOrJobId: nonEmptyShort }),
-  'display/fetch': z.strictObject({ handle: nonEmptyShort }),
+  'display/fetch': z.strictObject({ handle: nonEmptyShort, reveal: z.optional(z.boolean()) }),
   'compose/claim': z.strictObject({ handle: nonEmptyShort }),
   'compose/approve': z.strictObject({
     jobId: nonEmptyShort,

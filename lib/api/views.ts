@@ -53,6 +53,8 @@ export interface PageContext {
   participants: PageParticipant[];
   /** Count of armor blocks currently on the page (for status only). */
   armorCount?: number;
+  /** The site's message length limit (characters); armor parts are cut below it. */
+  maxMessageLength?: number;
 }
 
 export interface PageStatus {
@@ -117,7 +119,9 @@ export type DisplayBadge =
   | { kind: 'mismatch'; reason: 'conversation' | 'author' | 'repeatedMessageId' }
   | { kind: 'couldNotDecrypt'; reason: string }
   | { kind: 'locked' }
-  | { kind: 'notForThisDevice' };
+  | { kind: 'notForThisDevice' }
+  /** Site not enabled: decrypt only after a click in our frame. */
+  | { kind: 'clickToDecrypt' };
 
 export type DisplayResult =
   | { ok: true; plaintext: string; header: MessageHeader; senderName: string; badge: DisplayBadge; fromCache: boolean }

@@ -1,0 +1,27 @@
+/** The background service: dispatcher, privileges, jobs, per-session queues, maintenance, engine seams. */
+export { OvercryptService, type ServiceDeps, type PolicySource, type Notifier } from './service';
+export type {
+  Engines,
+  EngineEnv,
+  MessageEngine,
+  AccountEngine,
+  ContactsEngine,
+  KeyMaintenance,
+  SessionAccess,
+  SessionKind,
+  SessionStep,
+  AccountRecord,
+  ConversationRef,
+  EncryptInput,
+  EncryptOutput,
+  DecryptInput,
+  DecryptOutput,
+} from './engines';
+export { classifySender, DEFAULT_PAGES, type SenderInfo, type Caller, type SelfIdentity, type ExtensionPages } from './senders';
+export { PRIVILEGES, countsAsActivity, type Privilege } from './privileges';
+export { SerialQueues } from './serial-queues';
+export { JobRegistry, HANDLE_TTL_MS, COMPOSE_IDLE_TTL_MS } from './jobs';
+export { InMemoryEphemeralStore, type EphemeralStore } from './ephemeral';
+export { runMaintenance, TASKS, MAINTENANCE_ALARM, MAINTENANCE_PERIOD_MINUTES, type MaintenanceReport, type MaintenanceTask } from './maintenance';
+export { checkPlacement, type PagePlacement } from './header-check';
+export { unwiredEngines } from './unwired';

@@ -1,0 +1,681 @@
+/**
+ * The background service: one object per worker start that answers every API request.
+ *
+ *   const service = new OvercryptService({ db, sessionKeys, ephemeral, clock, fetch, engines, policy, self });
+ *   runtime.onMessage -> service.handle(message.request, sender)   // -> ApiReply, never throws
+ *   alarms.onAlarm     -> service.onAlarm(alarm.name)
+ *   storage.onChanged (managed) -> service.onPolicyChanged()
+ *
+ * Every request: classify the sender (senders.ts) -> validate (api/validate.ts) -> privilege table
+ * (privileges.ts) -> wake (resume the vault from the session store, enforce auto-lock) -> registered / locked
+ * checks -> user activity -> handler. Errors leave as `{code, message}`.
+ */
+import { API_TAG, type ApiReply, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
+import type { ComposeJob, DisplayResult, PageContext, PageStatus, PageWarning, RecipientView, Status, UserSettings } from '../api/views';
+import { toWireError } from '../api/errors';
+import { parseRequest } from '../api/validate';
+import { DirectoryClient, type FetchLike, type OutboxStore, type QueuedRequest, type Credentials } from '../directory/client';
+import { ErrorCode, OvercryptError, isError } from '../errors';
+import {
+  applyUserPatch,
+  conversationKey,
+  effectiveConfig,
+  isEncryptionOn,
+  parseManagedPolicy,
+  siteOf,
+  type Effective,
+  type EffectiveConfig,
+  type ManagedPolicy,
+} from '../policy';
+import type { OvercryptDB } from '../storage/db';
+import { Keystore } from '../storage/keystore';
+import { ciphertextDigest, MessageCache, type CachedMessage } from '../storage/message-cache';
+import { MetaStore } from '../storage/meta';
+import { SEALED_STORES } from '../storage/schema';
+import { Vault, type Clock, type SessionKeyStore, type VaultHeader, type VaultOptions } from '../vault/vault';
+import type { KdfFloor } from '../vault/kdf';
+import type { AccountRecord, ConversationRef, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
+import type { EphemeralStore } from './ephemeral';
+import { checkPlacement } from './header-check';
+import { JobRegistry } from './jobs';
+import { runMaintenance, type MaintenanceReport } from './maintenance';
+import { countsAsActivity, PRIVILEGES } from './privileges';
+import { classifySender, type Caller, type SelfIdentity, type SenderInfo } from './senders';
+import { SerialQueues } from './serial-queues';
+
+/** Reads the managed policy (chrome.storage.managed.get in the worker). */
+export interface PolicySource {
+  read(): Promise<unknown>;
+}
+
+/** Pushes to content scripts (tabs.sendMessage in the worker). Never carries plaintext. */
+export interface Notifier {
+  toFrame(tabId: number, frameId: number, push: WorkerPush): Promise<void>;
+  broadcast(push: WorkerPush): Promise<void>;
+}
+
+export interface ServiceDeps {
+  db: OvercryptDB;
+  sessionKeys: SessionKeyStore;
+  ephemeral: EphemeralStore;
+  clock: Clock;
+  fetch: FetchLike;
+  engines: Engines;
+  policy: PolicySource;
+  self: SelfIdentity;
+  notifier?: Notifier;
+  /** KDF for new vaults and the floor for stored parameters (tests lower both; production uses the defaults). */
+  kdf?: VaultOptions['kdf'];
+  floor?: KdfFloor;
+  cacheLimit?: number;
+  directory?: { timeoutMs?: number; retries?: number; sleep?: (ms: number) => Promise<void> };
+}
+
+type Handlers = { [K in RequestType]: (req: RequestOf<K>, caller: Caller) => Promise<ResponseOf<K>> };
+
+/** Non-secret settings readable before unlock (so the locked status and auto-lock use the user's values). */
+interface PublicSettings {
+  directoryUrl?: string;
+  autoLockMinutes?: number;
+}
+
+const ACCOUNT_KEY = 'account';
+const CREDENTIALS_KEY = 'credentials';
+const USER_SETTINGS_KEY = 'user';
+const DEFAULT_PART_LENGTH = 300;
+const SEEN_IDS_PER_TAB = 2_000;
+
+export class OvercryptService {
+  readonly vault: Vault;
+  readonly keystore: Keystore;
+  readonly cache: MessageCache;
+  readonly directory: DirectoryClient;
+  readonly queues = new SerialQueues();
+  readonly jobs: JobRegistry;
+  readonly env: EngineEnv;
+  private readonly meta: MetaStore;
+  private policy: ManagedPolicy = {};
+  private user: UserSettings = {};
+  private publicSettings: PublicSettings = {};
+  private effective: Effective;
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.meta = new MetaStore(deps.db);
+    this.vault = new Vault({
+      header: this.meta.vaultHeader<VaultHeader>(),
+      session: deps.sessionKeys,
+      clock: deps.clock,
+      kdf: deps.kdf,
+      floor: deps.floor,
+    });
+    this.keystore = new Keystore(deps.db, this.vault);
+    this.cache = new MessageCache(deps.db, this.vault, deps.clock, deps.cacheLimit);
+    this.jobs = new JobRegistry(deps.ephemeral, deps.clock);
+    this.effective = effectiveConfig({}, {});
+    this.directory = new DirectoryClient({
+      baseUrl: () => this.effective.config.directoryUrl,
+      fetch: deps.fetch,
+      clock: deps.clock,
+      credentials: () => this.credentials(),
+      outbox: this.outboxStore(),
+      ...deps.directory,
+    });
+    this.vault.onLock(() => {
+      this.user = {};
+      this.recompute();
+      this.directory.forgetSession();
+    });
+    this.env = {
+      keystore: this.keystore,
+      sessions: this.sessionAccess(),
+      directory: this.directory,
+      config: () => this.effective.config,
+      clock: deps.clock,
+      account: () => this.account(),
+    };
+  }
+
+  /** The one entry point for runtime messages. Never throws. */
+  async handle(rawRequest: unknown, sender: SenderInfo): Promise<ApiReply> {
+    try {
+      const caller = classifySender(sender, this.deps.self);
+      if (!caller) throw new OvercryptError(ErrorCode.Forbidden, 'unknown sender');
+      const request = parseRequest(rawRequest);
+      const privilege = PRIVILEGES[request.type];
+      if (!privilege.who.includes(caller.kind)) {
+        throw new OvercryptError(ErrorCode.Forbidden, `${request.type} is not available to ${caller.kind}`);
+      }
+      await this.wake();
+      if (!privilege.beforeRegistration && !(await this.isRegistered())) {
+        throw new OvercryptError(ErrorCode.NotRegistered, 'Overcrypt is not set up on this browser yet');
+      }
+      if (!privilege.whileLocked && !this.vault.isUnlocked()) {
+        throw new OvercryptError(ErrorCode.Locked, 'Overcrypt is locked');
+      }
+      if (countsAsActivity(request.type, caller.kind)) await this.vault.touch();
+      const handler = this.handlers[request.type] as (req: unknown, caller: Caller) => Promise<unknown>;
+      return { ok: true, value: (await handler(request, caller)) as never };
+    } catch (e) {
+      return { ok: false, error: toWireError(e) };
+    }
+  }
+
+  /**
+   * Called on every wake (first request, alarm, event): once per worker start loads policy and resumes the vault
+   * from the session store; every time enforces auto-lock.
+   */
+  async wake(): Promise<void> {
+    this.ready ??= this.start().catch((e) => {
+      this.ready = undefined;
+      throw e;
+    });
+    await this.ready;
+    if (await this.vault.checkIdle(this.effective.config.autoLockMinutes)) await this.announceLock();
+  }
+
+  /** The alarm handler: auto-lock check, then maintenance when unlocked. */
+  async onAlarm(_name: string): Promise<MaintenanceReport> {
+    await this.wake();
+    return runMaintenance(this);
+  }
+
+  /** storage.onChanged area "managed": re-read the policy; it applies at once. */
+  async onPolicyChanged(): Promise<void> {
+    await this.loadPolicy();
+    this.recompute();
+    await this.notify({ tag: API_TAG, push: 'settings/changed' });
+  }
+
+  async isRegistered(): Promise<boolean> {
+    return (await this.meta.get<boolean>('registered')) === true;
+  }
+
+  config(): EffectiveConfig {
+    return this.effective.config;
+  }
+
+  /** Runs an engine call with the service's environment (maintenance tasks use it). */
+  engineCall<T>(call: (engines: Engines, env: EngineEnv) => Promise<T>): Promise<T> {
+    return call(this.deps.engines, this.env);
+  }
+
+  get ephemeralStore(): EphemeralStore {
+    return this.deps.ephemeral;
+  }
+
+  async account(): Promise<AccountRecord | undefined> {
+    if (!this.vault.isUnlocked()) return undefined;
+    return this.keystore.get<AccountRecord>('settings', ACCOUNT_KEY);
+  }
+
+  // ---------------------------------------------------------------- start-up and config
+
+  private async start(): Promise<void> {
+    this.publicSettings = (await this.meta.get<PublicSettings>('public')) ?? {};
+    await this.loadPolicy();
+    this.recompute();
+    // Resume with the last known limit; checkIdle re-checks once user settings are readable.
+    await this.vault.resume(this.effective.config.autoLockMinutes);
+    if (this.vault.isUnlocked()) await this.loadUserSettings();
+  }
+
+  private async loadPolicy(): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = await this.deps.policy.read();
+    } catch {
+      raw = undefined; // no managed storage (not policy-installed): no policy
+    }
+    this.policy = parseManagedPolicy(raw).policy;
+  }
+
+  private async loadUserSettings(): Promise<void> {
+    this.user = (await this.keystore.get<UserSettings>('settings', USER_SETTINGS_KEY)) ?? {};
+    this.recompute();
+  }
+
+  private recompute(): void {
+    // Before unlock the encrypted user settings are unknown: fall back to their public mirror.
+    const user = this.vault.isUnlocked() ? this.user : { ...this.publicSettings };
+    this.effective = effectiveConfig(user, this.policy);
+  }
+
+  private async saveUserSettings(next: UserSettings): Promise<void> {
+    await this.keystore.put('settings', USER_SETTINGS_KEY, next);
+    this.publicSettings = { directoryUrl: next.directoryUrl, autoLockMinutes: next.autoLockMinutes };
+    await this.meta.put('public', this.publicSettings);
+    this.user = next;
+    this.recompute();
+  }
+
+  private async credentials(): Promise<Credentials | undefined> {
+    if (!this.vault.isUnlocked()) return undefined;
+    return this.keystore.get<Credentials>('settings', CREDENTIALS_KEY);
+  }
+
+  // ---------------------------------------------------------------- seams for engines
+
+  private sessionAccess(): SessionAccess {
+    return {
+      update: <S, R>(kind: SessionKind, id: string, step: (state: S | undefined) => Promise<SessionStep<S, R>>) =>
+        this.queues.run(`${kind}:${id}`, async () => {
+          const state = await this.keystore.get<S>(kind, id);
+          const out = await step(state);
+          // Durable before anyone sees the result: a worker killed after this line loses nothing, before it
+          // the result was never released.
+          await this.keystore.commit([{ store: kind, key: id, value: out.state }, ...(out.writes ?? [])]);
+          return out.result;
+        }),
+      read: <S>(kind: SessionKind, id: string) => this.keystore.get<S>(kind, id),
+    };
+  }
+
+  private outboxStore(): OutboxStore {
+    return {
+      list: async () =>
+        (await this.keystore.all<QueuedRequest>('outbox')).map((r) => r.value).sort((a, b) => a.queuedAt - b.queuedAt || (a.id < b.id ? -1 : 1)),
+      add: (item) => this.keystore.put('outbox', item.id, item),
+      remove: (id) => this.keystore.delete('outbox', id),
+    };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async status(): Promise<Status> {
+    const account = await this.account();
+    const c = this.directory.connectivity();
+    return {
+      registered: await this.isRegistered(),
+      locked: !this.vault.isUnlocked(),
+      identity: account?.identity,
+      deviceCardId: account?.deviceCardId,
+      fingerprint: account?.fingerprint,
+      directory: { url: this.effective.config.directoryUrl, online: c.online, queued: c.queued, lastError: c.lastError },
+      autoLockMinutes: this.effective.config.autoLockMinutes,
+    };
+  }
+
+  private async announceLock(): Promise<void> {
+    await this.notify({ tag: API_TAG, push: 'status/changed', locked: true });
+  }
+
+  private async notify(push: WorkerPush): Promise<void> {
+    try {
+      await this.deps.notifier?.broadcast(push);
+    } catch {
+      // Tabs without our content script reject; status is also pulled, so a missed push is harmless.
+    }
+  }
+
+  private contextKey(caller: Caller): string {
+    return `ctx:${caller.tabId}:${caller.frameId ?? 0}`;
+  }
+
+  private async pageContext(caller: Caller): Promise<PageContext | undefined> {
+    return this.deps.ephemeral.get<PageContext>(this.contextKey(caller));
+  }
+
+  private conversationRef(ctx: PageContext, conversationId: string): ConversationRef {
+    return {
+      host: ctx.host.toLowerCase(),
+      namespace: ctx.namespace,
+      conversationId,
+      kind: ctx.conversation?.id === conversationId ? ctx.conversation.kind : 'unknown',
+      title: ctx.conversation?.id === conversationId ? ctx.conversation.title : undefined,
+      selfHandle: ctx.selfHandle,
+      participants: ctx.participants,
+    };
+  }
+
+  private rosterKey(host: string, conversationId: string): string {
+    return `roster:${conversationKey(host, conversationId)}`;
+  }
+
+  /** Recipients with `approved` set from this conversation's roster (devices the user clicked through). */
+  private async recipients(conv: ConversationRef): Promise<RecipientView[]> {
+    const roster = new Set((await this.keystore.get<string[]>('groups', this.rosterKey(conv.host, conv.conversationId))) ?? []);
+    const list = await this.deps.engines.messages.recipients(this.env, conv);
+    return list.map((r) => ({ ...r, devices: r.devices.map((d) => ({ ...d, approved: d.thisDevice === true || roster.has(d.cardId) })) }));
+  }
+
+  private async pageStatus(host: string, conversationId: string | undefined, ctx: PageContext | undefined): Promise<PageStatus> {
+    const config = this.effective.config;
+    const site = siteOf(config, host);
+    const locked = !this.vault.isUnlocked();
+    const status: PageStatus = {
+      siteEnabled: site?.enabled ?? false,
+      siteLocked: this.effective.locked.includes(`sites.${host.toLowerCase()}`),
+      mode: site?.mode ?? 'forward-secret',
+      modeLocked: this.effective.locked.includes(`sites.${host.toLowerCase()}.mode`),
+      encryptionOn: conversationId !== undefined && isEncryptionOn(config, host, conversationId),
+      locked,
+      registered: await this.isRegistered(),
+      warnings: [],
+    };
+    if (locked || !status.encryptionOn || !ctx || conversationId === undefined || !status.registered) return status;
+    try {
+      const recipients = await this.recipients(this.conversationRef(ctx, conversationId));
+      status.recipients = {
+        people: recipients.filter((r) => r.devices.length > 0).length,
+        devices: recipients.reduce((n, r) => n + r.devices.length, 0),
+      };
+      status.warnings = recipientWarnings(recipients);
+    } catch (e) {
+      if (!isError(e, ErrorCode.Network)) throw e; // offline: status without recipients
+    }
+    return status;
+  }
+
+  private async decryptForDisplay(parts: string[], host: string): Promise<{ cached: CachedMessage; fromCache: boolean }> {
+    const digest = await ciphertextDigest(parts);
+    const hit = await this.cache.get(digest);
+    if (hit) return { cached: hit, fromCache: true };
+    const out = await this.deps.engines.messages.decrypt(this.env, { parts, host });
+    const cached: CachedMessage = {
+      plaintext: out.plaintext,
+      header: { ...out.header, senderName: out.senderName, trust: out.trust },
+      direction: 'received',
+    };
+    await this.cache.put(digest, cached);
+    return { cached, fromCache: false };
+  }
+
+  /** True when this tab already showed `messageId` with different ciphertext. Remembers the pair otherwise. */
+  private async seenElsewhere(tabId: number, messageId: string, digest: string): Promise<boolean> {
+    const key = `seen:${tabId}`;
+    const seen = (await this.deps.ephemeral.get<Record<string, string>>(key)) ?? {};
+    const previous = seen[messageId];
+    if (previous !== undefined) return previous !== digest;
+    const entries = Object.entries(seen);
+    if (entries.length >= SEEN_IDS_PER_TAB) entries.splice(0, entries.length - SEEN_IDS_PER_TAB + 1);
+    await this.deps.ephemeral.set(key, Object.fromEntries([...entries, [messageId, digest]]));
+    return false;
+  }
+
+  private async wipe(): Promise<void> {
+    await this.keystore.clear(SEALED_STORES);
+    await this.cache.clear();
+    await this.deps.db.clear('meta');
+    await this.deps.ephemeral.clear();
+    await this.vault.lock();
+    this.publicSettings = {};
+    this.user = {};
+    this.recompute();
+  }
+
+  /** Register and restore share everything but the engine call. */
+  private async setUp(
+    req: { directoryUrl?: string; identity: string; password: string; passphrase: string; securityPattern?: string },
+    create: () => Promise<AccountRecord>,
+  ) {
+    if (await this.isRegistered()) throw new OvercryptError(ErrorCode.Conflict, 'already set up; log out first');
+    if (await this.vault.isInitialised()) await this.vault.unlock(req.passphrase);
+    else await this.vault.create(req.passphrase);
+    await this.loadUserSettings();
+    const patch: UserSettings = { securityPattern: req.securityPattern };
+    if (req.directoryUrl !== undefined && !this.effective.locked.includes('directoryUrl')) patch.directoryUrl = req.directoryUrl;
+    await this.saveUserSettings(applyUserPatch(this.user, stripUndefined(patch), []));
+    await this.keystore.put('settings', CREDENTIALS_KEY, { identity: req.identity, password: req.password } satisfies Credentials);
+    this.directory.forgetSession();
+    const account = await create();
+    await this.keystore.put('settings', ACCOUNT_KEY, account);
+    await this.meta.put('registered', true);
+    return { identity: account.identity, deviceCardId: account.deviceCardId, fingerprint: account.fingerprint };
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private readonly handlers: Handlers = {
+    'status/get': () => this.status(),
+
+    'vault/unlock': async (req) => {
+      await this.vault.unlock(req.passphrase);
+      await this.loadUserSettings();
+      await this.notify({ tag: API_TAG, push: 'status/changed', locked: false });
+      return this.status();
+    },
+    'vault/lock': async () => {
+      await this.vault.lock();
+      await this.announceLock();
+      return this.status();
+    },
+    'vault/changePassphrase': async (req) => {
+      await this.vault.changePassphrase(req.oldPassphrase, req.newPassphrase);
+      return this.status();
+    },
+
+    'account/register': (req) =>
+      this.setUp(req, () => this.deps.engines.account.register(this.env, { identity: req.identity, password: req.password, invite: req.invite })),
+    'account/restore': (req) =>
+      this.setUp(req, () =>
+        this.deps.engines.account.restore(this.env, { identity: req.identity, password: req.password, backupPassword: req.backupPassword }),
+      ),
+    'account/logout': async (req) => {
+      const registered = await this.isRegistered();
+      if (registered && !this.vault.isUnlocked()) {
+        // A forgotten passphrase must not trap the user: a local wipe is allowed, explicitly, without revoking.
+        if (req.revokeCard || !req.confirmWithoutBackup) throw new OvercryptError(ErrorCode.Locked, 'unlock first, or confirm a local wipe');
+      } else if (registered) {
+        if (!req.confirmWithoutBackup && !(await this.deps.engines.account.backupStatus(this.env)).exists) {
+          throw new OvercryptError(ErrorCode.Conflict, 'no backup exists: old messages will become unreadable; confirm to continue');
+        }
+        await this.deps.engines.account.logout(this.env, { revokeCard: req.revokeCard });
+      }
+      await this.wipe();
+      await this.announceLock();
+      return { wiped: true as const };
+    },
+
+    'page/context': async (req, caller) => {
+      const ctx = { ...req.context, host: req.context.host.toLowerCase() };
+      await this.deps.ephemeral.set(this.contextKey(caller), ctx);
+      return this.pageStatus(ctx.host, ctx.conversation?.id, ctx);
+    },
+    'page/status': async (req, caller) => {
+      const ctx = await this.pageContext(caller);
+      return this.pageStatus(req.host, req.conversationId, ctx?.host === req.host.toLowerCase() ? ctx : undefined);
+    },
+    'page/setEncryption': async (req, caller) => {
+      const site = siteOf(this.effective.config, req.host);
+      if (!site?.enabled) throw new OvercryptError(ErrorCode.Forbidden, 'Overcrypt is not enabled on this site');
+      if (!req.on && this.effective.config.forcedModes[req.host.toLowerCase()] !== undefined) {
+        throw new OvercryptError(ErrorCode.Forbidden, 'encryption on this site is required by your organisation');
+      }
+      await this.saveUserSettings(
+        applyUserPatch(this.user, { conversations: { [conversationKey(req.host, req.conversationId)]: req.on } }, this.effective.locked),
+      );
+      const ctx = caller.kind === 'contentScript' ? await this.pageContext(caller) : undefined;
+      return this.pageStatus(req.host, req.conversationId, ctx);
+    },
+    'armor/found': async (req, caller) => {
+      const handle = await this.jobs.openDisplay({
+        opener: { tabId: caller.tabId!, frameId: caller.frameId ?? 0 },
+        host: req.host.toLowerCase(),
+        conversationId: req.conversationId,
+        pageAuthor: req.pageAuthor,
+        parts: req.parts,
+      });
+      return { handle };
+    },
+    'compose/open': async (req, caller) => {
+      const site = siteOf(this.effective.config, req.host);
+      if (!site?.enabled) throw new OvercryptError(ErrorCode.Forbidden, 'Overcrypt is not enabled on this site');
+      const ctx = await this.pageContext(caller);
+      if (!ctx || ctx.host !== req.host.toLowerCase() || ctx.conversation?.id !== req.conversationId) {
+        throw new OvercryptError(ErrorCode.NotFound, 'report the page context of this conversation first');
+      }
+      return this.jobs.openCompose({ opener: { tabId: caller.tabId!, frameId: caller.frameId ?? 0 }, host: ctx.host, conversationId: req.conversationId });
+    },
+    'compose/output': async (req, caller) => {
+      const job = await this.jobs.composeForOpener(req.jobId, caller);
+      return { outputs: await this.jobs.takeOutputs(job) };
+    },
+    'job/release': async (req, caller) => {
+      await this.jobs.release(req.handleOrJobId, caller);
+      return {};
+    },
+
+    'display/fetch': async (req, caller): Promise<DisplayResult> => {
+      const peek = await this.jobs.claimDisplay(req.handle, caller, false);
+      const enabled = siteOf(this.effective.config, peek.host)?.enabled === true;
+      if (!enabled && !req.reveal) return { ok: false, badge: { kind: 'clickToDecrypt' } };
+      const job = await this.jobs.claimDisplay(req.handle, caller);
+      const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
+      let result: { cached: CachedMessage; fromCache: boolean };
+      try {
+        result = await this.decryptForDisplay(job.parts, job.host);
+      } catch (e) {
+        if (isError(e, ErrorCode.Locked)) throw e;
+        if (isError(e, ErrorCode.NotARecipient)) return { ok: false, badge: { kind: 'notForThisDevice' } };
+        return { ok: false, badge: { kind: 'couldNotDecrypt', reason: isError(e) ? e.code : ErrorCode.Internal } };
+      }
+      const header = result.cached.header as DisplayHeader;
+      const digest = await ciphertextDigest(job.parts);
+      const repeated = await this.seenElsewhere(job.opener.tabId, header.messageId, digest);
+      const account = await this.account();
+      const own = result.cached.direction === 'sent' || header.senderIdentity === account?.identity;
+      const badge = checkPlacement(
+        header,
+        { conversationId: job.conversationId, pageAuthor: job.pageAuthor, namespace: ctx?.namespace },
+        own ? 'verified' : (header.trust ?? 'firstSeen'),
+        repeated,
+      );
+      const { senderName, trust, ...signed } = header;
+      void trust;
+      return { ok: true, plaintext: result.cached.plaintext, header: signed, senderName: senderName ?? header.senderIdentity, badge, fromCache: result.fromCache };
+    },
+    'compose/claim': async (req, caller): Promise<ComposeJob> => {
+      const job = await this.jobs.claimCompose(req.handle, caller);
+      const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
+      if (!ctx) throw new OvercryptError(ErrorCode.NotFound, 'the page context is gone; reopen the compose box');
+      const conv = this.conversationRef(ctx, job.conversationId);
+      return {
+        jobId: job.jobId,
+        conversation: { id: conv.conversationId, title: conv.title, kind: conv.kind },
+        mode: siteOf(this.effective.config, job.host)?.mode ?? 'forward-secret',
+        recipients: await this.recipients(conv),
+        securityPattern: this.effective.config.securityPattern,
+        maxPartLength: ctx.maxMessageLength ?? DEFAULT_PART_LENGTH,
+      };
+    },
+    'compose/approve': async (req, caller) => {
+      const job = await this.jobs.composeForFrame(req.jobId, caller);
+      const key = this.rosterKey(job.host, job.conversationId);
+      const roster = new Set((await this.keystore.get<string[]>('groups', key)) ?? []);
+      req.cardIds.forEach((id) => roster.add(id));
+      await this.keystore.put('groups', key, [...roster]);
+      const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
+      if (!ctx) throw new OvercryptError(ErrorCode.NotFound, 'the page context is gone');
+      return { recipients: await this.recipients(this.conversationRef(ctx, job.conversationId)) };
+    },
+    'compose/submit': async (req, caller) => {
+      const job = await this.jobs.composeForFrame(req.jobId, caller);
+      const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
+      if (!ctx) throw new OvercryptError(ErrorCode.NotFound, 'the page context is gone');
+      if (!isEncryptionOn(this.effective.config, job.host, job.conversationId)) {
+        throw new OvercryptError(ErrorCode.Forbidden, 'encryption is off for this conversation');
+      }
+      const conv = this.conversationRef(ctx, job.conversationId);
+      const recipients = await this.recipients(conv);
+      const pending = recipients.flatMap((r) => r.devices.filter((d) => !d.approved).map((d) => d.cardId));
+      if (pending.length > 0) {
+        throw new OvercryptError(ErrorCode.UntrustedIdentity, 'new people or devices in this conversation: approve them first', { cardIds: pending });
+      }
+      const recipientCardIds = recipients.flatMap((r) => r.devices.filter((d) => !d.thisDevice).map((d) => d.cardId));
+      if (recipientCardIds.length === 0) throw new OvercryptError(ErrorCode.NotFound, 'nobody in this conversation can read encrypted messages yet');
+      const out = await this.deps.engines.messages.encrypt(this.env, {
+        conversation: conv,
+        mode: siteOf(this.effective.config, job.host)?.mode ?? 'forward-secret',
+        recipientCardIds,
+        plaintext: req.plaintext,
+        maxPartLength: ctx.maxMessageLength ?? DEFAULT_PART_LENGTH,
+      });
+      // Our own copy, so the sent message reads as plaintext after a reload (its keys are gone by then).
+      await this.cache.put(await ciphertextDigest(out.parts), { plaintext: req.plaintext, header: out.header, direction: 'sent' });
+      const output = { messageId: out.messageId, parts: out.parts };
+      await this.jobs.addOutput(job, output);
+      try {
+        await this.deps.notifier?.toFrame(job.opener.tabId, job.opener.frameId, { tag: API_TAG, push: 'compose/ciphertext', jobId: job.jobId, output });
+      } catch {
+        // The content script collects it with compose/output.
+      }
+      return { messageId: out.messageId, parts: out.parts.length };
+    },
+
+    'contacts/list': () => this.deps.engines.contacts.list(this.env),
+    'contacts/verify': (req) => this.deps.engines.contacts.setVerified(this.env, req.identity, req.verified),
+    'contacts/safetyNumber': (req) => this.deps.engines.contacts.safetyNumber(this.env, req.identity),
+    'devices/list': () => this.deps.engines.account.devices(this.env),
+    'devices/revoke': async (req) => {
+      const account = await this.account();
+      if (req.cardId === account?.deviceCardId) {
+        throw new OvercryptError(ErrorCode.Conflict, 'this is the current device: log out to revoke it');
+      }
+      await this.deps.engines.account.revokeDevice(this.env, req.cardId);
+      return this.deps.engines.account.devices(this.env);
+    },
+    'prekeys/status': () => this.deps.engines.keys.prekeyStatus(this.env),
+    'prekeys/rotate': async () => {
+      await this.deps.engines.keys.rotateSignedPrekey(this.env, true);
+      return this.deps.engines.keys.topUpPrekeys(this.env);
+    },
+    'backup/status': async () => {
+      const s = await this.deps.engines.account.backupStatus(this.env);
+      return { ...s, allowed: this.effective.config.allowKeyBackup };
+    },
+    'backup/create': async (req) => {
+      this.requireBackupAllowed();
+      await this.deps.engines.account.backupCreate(this.env, req.backupPassword);
+      return { ...(await this.deps.engines.account.backupStatus(this.env)), allowed: true };
+    },
+    'backup/changePassword': async (req) => {
+      this.requireBackupAllowed();
+      await this.deps.engines.account.backupChangePassword(this.env, req.oldPassword, req.newPassword);
+      return { ...(await this.deps.engines.account.backupStatus(this.env)), allowed: true };
+    },
+    'sites/list': async () => this.effective.config.sites,
+    'sites/toggle': async (req) => {
+      const pref = { enabled: req.enabled, ...(req.mode ? { mode: req.mode } : {}) };
+      await this.saveUserSettings(applyUserPatch(this.user, { sites: { [req.host]: pref } }, this.effective.locked));
+      await this.notify({ tag: API_TAG, push: 'settings/changed' });
+      return this.effective.config.sites;
+    },
+    'settings/get': async () => this.settingsView(),
+    'settings/set': async (req) => {
+      await this.saveUserSettings(applyUserPatch(this.user, req.patch, this.effective.locked));
+      await this.notify({ tag: API_TAG, push: 'settings/changed' });
+      return this.settingsView();
+    },
+  };
+
+  private settingsView() {
+    const { forcedModes, conversations, securityPattern, ...effective } = this.effective.config;
+    void forcedModes;
+    void conversations;
+    void securityPattern;
+    return { effective, user: this.user, locked: [...this.effective.locked] };
+  }
+
+  private requireBackupAllowed(): void {
+    if (!this.effective.config.allowKeyBackup) {
+      throw new OvercryptError(ErrorCode.Forbidden, 'key backup is disabled by your organisation');
+    }
+  }
+}
+
+type DisplayHeader = import('../api/views').MessageHeader & { senderName?: string; trust?: import('../api/views').TrustState };
+
+function recipientWarnings(recipients: RecipientView[]): PageWarning[] {
+  const warnings: PageWarning[] = [];
+  for (const r of recipients) {
+    if (r.state === 'noCard') warnings.push({ kind: 'noCard', handle: r.handle });
+    else if (r.state === 'keyChanged') warnings.push({ kind: 'keyChanged', identity: r.identity });
+    for (const d of r.devices) if (!d.approved) warnings.push({ kind: 'newDevice', identity: r.identity, cardId: d.cardId });
+  }
+  return warnings;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
