@@ -14,7 +14,8 @@
  * Linear time, one pass, no backtracking beyond a bounded look-ahead (≤ 32
  * characters for an entity or tag).
  */
-const SEPARATOR = '.';
+/** Code written for any character that breaks an armor. */
+export const SEPARATOR = 46; // '.'
 /** Invisible or blank in any renderer; dropped wherever it appears. */
 const IGNORABLE = /^[\s\p{Default_Ignorable_Code_Point}]$/u;
 const NAMED_IGNORABLE_ENTITIES = new Set([
@@ -25,8 +26,8 @@ const BREAK_TAG = /^<\/?(?:br|wbr)\s*\/?>/i;
 const ENTITY = /^&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,24});/;
 
 export interface CleanText {
-  /** Letters and digits of the text, with `.` for every character that breaks an armor. */
-  readonly chars: string;
+  /** ASCII codes of the letters and digits of the text, SEPARATOR for every character that breaks an armor. */
+  readonly codes: Uint8Array;
   /** Original UTF-16 offset of each cleaned character. */
   readonly origin: Uint32Array;
 }
@@ -36,16 +37,15 @@ function isAlnum(c: number): boolean {
 }
 
 export function cleanText(text: string): CleanText {
-  const out: string[] = [];
+  const codes = new Uint8Array(text.length);
   const origin = new Uint32Array(text.length);
   let n = 0;
   let i = 0;
   while (i < text.length) {
     const c = text.charCodeAt(i);
     if (isAlnum(c)) {
-      out.push(text[i]!);
-      origin[n++] = i;
-      i++;
+      codes[n] = c;
+      origin[n++] = i++;
       continue;
     }
     const skip = noiseLength(text, i, c);
@@ -53,11 +53,10 @@ export function cleanText(text: string): CleanText {
       i += skip;
       continue;
     }
-    out.push(SEPARATOR);
-    origin[n++] = i;
-    i++;
+    codes[n] = SEPARATOR;
+    origin[n++] = i++;
   }
-  return { chars: out.join(''), origin: origin.subarray(0, n) };
+  return { codes: codes.subarray(0, n), origin: origin.subarray(0, n) };
 }
 
 /** How many UTF-16 units of noise start at `i` (0 = not noise). */
