@@ -4,7 +4,6 @@
  * (which the site showed as several messages) are collected until all are there. Parts claimed by different page
  * authors never join (that would let a page splice someone else's part into a message).
  */
-import { cleanText } from '../wire/armor-text';
 import type { ArmorMatch } from '../wire/armor';
 
 export interface ArmorUnit {
@@ -85,6 +84,7 @@ export class ArmorUnits {
 
 /** The armor's own characters: page noise (spaces, zero-width characters, quote markers) removed. */
 export function canonical(slice: string): string {
-  const chars = cleanText(slice).chars;
-  return chars.includes('.') ? slice : chars;
+  const chars = slice.replace(/[\s\p{Default_Ignorable_Code_Point}>\\]/gu, '');
+  // Anything else inside (an entity, markup) is left for the worker's finder to deal with.
+  return /^[A-Za-z0-9]+$/.test(chars) ? chars : slice;
 }

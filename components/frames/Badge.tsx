@@ -1,0 +1,42 @@
+import type { DisplayBadge } from '../../lib/api';
+import { neutraliseLabel } from './text';
+
+export type BadgeTone = 'good' | 'neutral' | 'warn' | 'bad';
+
+/** Label and tone of a badge. Reason strings come from the worker; they are still shown as text, neutralised. */
+export function badgeLabel(badge: DisplayBadge): { label: string; tone: BadgeTone; title: string } {
+  switch (badge.kind) {
+    case 'verified':
+      return { label: '✔ verified', tone: 'good', title: 'You verified this sender’s key.' };
+    case 'firstSeen':
+      return { label: 'first seen', tone: 'neutral', title: 'Key not verified yet: compare safety numbers in Overcrypt.' };
+    case 'keyChanged':
+      return { label: '⚠ key changed', tone: 'warn', title: 'This sender’s key changed since you last talked.' };
+    case 'mismatch': {
+      const why =
+        badge.reason === 'conversation'
+          ? 'sent in another conversation'
+          : badge.reason === 'author'
+            ? 'the page shows another author'
+            : 'repeated message';
+      return { label: `✖ mismatch: ${why}`, tone: 'bad', title: 'The page shows this message somewhere it was not sent to.' };
+    }
+    case 'couldNotDecrypt':
+      return { label: `could not decrypt: ${neutraliseLabel(badge.reason, 60)}`, tone: 'bad', title: 'The message cannot be read.' };
+    case 'locked':
+      return { label: '🔒 locked', tone: 'neutral', title: 'Unlock Overcrypt to read this message.' };
+    case 'notForThisDevice':
+      return { label: 'not encrypted for this device', tone: 'neutral', title: 'The sender did not encrypt this message to this browser.' };
+    default:
+      return { label: 'unknown state', tone: 'bad', title: '' };
+  }
+}
+
+export function Badge({ badge }: { badge: DisplayBadge }) {
+  const { label, tone, title } = badgeLabel(badge);
+  return (
+    <span class={`oc-badge oc-${tone}`} data-badge={badge.kind} title={title}>
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,168 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiClient, ComposeJob, RecipientView } from '../../lib/api';
+import { ErrorCode, isError } from '../../lib/errors';
+import { Recipients, unapprovedDevices } from './Recipients';
+import { SecurityPattern } from './SecurityPattern';
+import { neutraliseLabel } from './text';
+
+/** Why the send is blocked; each is shown as a warning in the frame. */
+export type ComposeWarning =
+  /** The frame is covered, partly outside the viewport, or transparent: keys are refused. */
+  | 'covered'
+  /** Focus left the frame while text was in it: the user must confirm before sending. */
+  | 'focusStolen'
+  /** Text appeared in the site's own box during secure compose (reported by the content script). */
+  | 'siteBoxChanged'
+  /** Devices new to this conversation wait for approval. */
+  | 'unapproved';
+
+export const WARNING_TEXT: Record<ComposeWarning, string> = {
+  covered: 'Something covers this secure box. Typing is blocked until it is fully visible.',
+  focusStolen: 'The page took the focus away while you were typing. Check that nothing went into the page, then continue.',
+  siteBoxChanged: 'Text appeared in the site’s own box. Sending is blocked; close and reopen secure compose.',
+  unapproved: 'New devices will be able to read this conversation. Approve them to send.',
+};
+
+export interface FocusSource {
+  addEventListener(type: 'blur' | 'focus', cb: () => void): void;
+  removeEventListener(type: 'blur' | 'focus', cb: () => void): void;
+}
+
+export interface ComposeAppProps {
+  api: ApiClient;
+  handle: string;
+  visible: boolean;
+  /** The frame's window (blur = focus left the frame). */
+  focus: FocusSource;
+}
+
+type Phase = { kind: 'claiming' } | { kind: 'refused'; reason: string } | { kind: 'ready'; job: ComposeJob };
+
+/**
+ * The secure compose box: the user types here, not in the site's box. Enter sends (Shift+Enter: newline) straight
+ * to the worker; the ciphertext reaches the site through the content script.
+ */
+export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
+  const [phase, setPhase] = useState<Phase>({ kind: 'claiming' });
+  const [recipients, setRecipients] = useState<RecipientView[]>([]);
+  const [text, setText] = useState('');
+  const [focusStolen, setFocusStolen] = useState(false);
+  const [siteBoxChanged, setSiteBoxChanged] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const textRef = useRef(text);
+  textRef.current = text;
+
+  useEffect(() => {
+    let live = true;
+    api
+      .call({ type: 'compose/claim', handle })
+      .then((job) => {
+        if (!live) return;
+        setRecipients(job.recipients);
+        setPhase({ kind: 'ready', job });
+      })
+      .catch((e: unknown) => {
+        if (!live) return;
+        setPhase({ kind: 'refused', reason: isError(e, ErrorCode.Locked) ? 'Overcrypt is locked: unlock it from the toolbar.' : 'This secure box cannot be used here.' });
+      });
+    return () => {
+      live = false;
+    };
+  }, [api, handle]);
+
+  useEffect(() => {
+    const onBlur = () => {
+      if (textRef.current.length > 0) setFocusStolen(true);
+    };
+    focus.addEventListener('blur', onBlur);
+    return () => focus.removeEventListener('blur', onBlur);
+  }, [focus]);
+
+  const job = phase.kind === 'ready' ? phase.job : undefined;
+  const pending = unapprovedDevices(recipients);
+  const warnings: ComposeWarning[] = [];
+  if (!visible) warnings.push('covered');
+  if (focusStolen) warnings.push('focusStolen');
+  if (siteBoxChanged) warnings.push('siteBoxChanged');
+  if (pending.length > 0) warnings.push('unapproved');
+  const blocked = warnings.length > 0;
+
+  const send = useCallback(async () => {
+    if (!job || blocked || busy || text.trim().length === 0) return;
+    setBusy(true);
+    setNotice(undefined);
+    try {
+      const r = await api.call({ type: 'compose/submit', jobId: job.jobId, plaintext: text });
+      setText('');
+      setNotice(r.parts > 1 ? `Sent encrypted (${r.parts} parts).` : 'Sent encrypted.');
+    } catch (e) {
+      if (isError(e, ErrorCode.ComposeBlocked)) setSiteBoxChanged(true);
+      else if (isError(e, ErrorCode.Locked)) setNotice('Overcrypt is locked: unlock it from the toolbar, then press Enter again.');
+      else setNotice(`Not sent: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
+    } finally {
+      setBusy(false);
+    }
+  }, [api, job, blocked, busy, text]);
+
+  const approve = useCallback(async () => {
+    if (!job || pending.length === 0) return;
+    setBusy(true);
+    try {
+      const r = await api.call({ type: 'compose/approve', jobId: job.jobId, cardIds: pending });
+      setRecipients(r.recipients);
+    } catch (e) {
+      setNotice(`Could not approve: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
+    } finally {
+      setBusy(false);
+    }
+  }, [api, job, pending]);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (!visible) {
+      // Keys are refused while the frame is covered: a look-alike laid over part of it must not get them either.
+      e.preventDefault();
+      return;
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  };
+  const onBeforeInput = (e: Event) => {
+    if (!visible) e.preventDefault();
+  };
+
+  if (phase.kind === 'claiming') return <div class="oc-compose" data-state="claiming">Opening secure compose…</div>;
+  if (phase.kind === 'refused') return <div class="oc-compose oc-refused" data-state="refused">{phase.reason}</div>;
+
+  return (
+    <div class={`oc-compose ${blocked ? 'oc-blocked' : ''}`} data-state={blocked ? 'blocked' : 'ready'}>
+      <SecurityPattern phrase={phase.job.securityPattern} visible={visible} />
+      <textarea
+        class="oc-input"
+        aria-label={`Encrypted message to ${neutraliseLabel(phase.job.conversation.title ?? phase.job.conversation.id, 60)}`}
+        placeholder="Encrypted message (Enter sends, Shift+Enter new line)"
+        value={text}
+        readOnly={!visible || siteBoxChanged}
+        onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)}
+        onKeyDown={onKeyDown}
+        onBeforeInput={onBeforeInput}
+      />
+      <div class="oc-compose-footer">
+        <Recipients recipients={recipients} onApprove={approve} approving={busy} />
+        {warnings.map((w) => (
+          <div class="oc-warning" data-warning={w} key={w} role="alert">
+            {WARNING_TEXT[w]}
+            {w === 'focusStolen' ? (
+              <button type="button" class="oc-continue" onClick={() => setFocusStolen(false)}>
+                Continue
+              </button>
+            ) : null}
+          </div>
+        ))}
+        {notice ? <div class="oc-notice">{notice}</div> : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * The only thing a frame takes from its URL: a single-use handle in the fragment. Anything else (query, extra
+ * fragment content) makes the frame refuse to start, so a page cannot pass it options.
+ */
+const HANDLE = /^[A-Za-z0-9_-]{16,128}$/;
+
+export function handleFromLocation(loc: { hash: string; search: string }): string | undefined {
+  if (loc.search !== '') return undefined;
+  const h = loc.hash.startsWith('#') ? loc.hash.slice(1) : '';
+  return HANDLE.test(h) ? h : undefined;
+}
+
+/** A frame page opened on its own (not inside a page) has nothing to do. */
+export function isEmbedded(win: { top: unknown; self: unknown }): boolean {
+  try {
+    return win.top !== win.self;
+  } catch {
+    return true; // cross-origin top: embedded
+  }
+}
