@@ -16,8 +16,11 @@ export default defineConfig({
     },
   }),
   manifest: {
-    name: 'Overcrypt',
-    description: 'End-to-end encryption over the chat and webmail sites you already use.',
+    name: '__MSG_ext_name__',
+    description: '__MSG_ext_description__',
+    default_locale: 'en',
+    icons: { 16: 'icon/16.png', 32: 'icon/32.png', 48: 'icon/48.png', 128: 'icon/128.png' },
+    action: { default_icon: { 16: 'icon/locked-16.png', 32: 'icon/locked-32.png', 48: 'icon/locked-48.png' } },
     permissions: ['storage', 'alarms', 'unlimitedStorage'],
     optional_host_permissions: ['<all_urls>'],
     host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],

@@ -1,7 +1,7 @@
 import { render } from 'preact';
+import { App } from '../../components/popup/App';
+import { setupExtensionPage } from './browser-env';
+import '../../components/styles.css';
 
-function Popup() {
-  return <main><h1>Overcrypt</h1></main>;
-}
-
-render(<Popup />, document.getElementById('app')!);
+const { api, env } = setupExtensionPage();
+render(<App api={api} env={env} layout="popup" />, document.getElementById('app')!);

@@ -1,0 +1,49 @@
+/**
+ * What every view receives from its entrypoint: the typed API client and a few small callbacks for things only
+ * an entrypoint may do with `browser.*` (current tab, host permission, opening pages). Views never touch `browser`.
+ */
+import { createContext, type ComponentChildren } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { ApiClient } from '../lib/api';
+import type { DirectoryCheck, ProgressEvent } from './api-ext';
+
+/** The page the user is looking at in the current tab. */
+export interface CurrentTab {
+  host: string;
+  /** Known when our content script in that tab answers (see entrypoints/popup/browser-env.ts). */
+  conversationId?: string;
+}
+
+export interface UiEnv {
+  /** Host of the active tab, or null on pages we cannot work on (chrome://, the web store, no tab). */
+  currentTab(): Promise<CurrentTab | null>;
+  /** Asks the browser for access to a host (must run from a click). True when granted. */
+  requestHostPermission(host: string): Promise<boolean>;
+  /** Opens one of our extension pages in a tab. */
+  openPage(page: 'firstrun' | 'options'): void;
+  /** Directory reachability (TODO(api): `directory/check`; entrypoints fall back to a plain fetch). */
+  checkDirectory(url: string): Promise<DirectoryCheck>;
+  /** Progress of long operations pushed by the worker (TODO(api)); absent -> views show indeterminate progress. */
+  subscribeProgress?(listener: (e: ProgressEvent) => void): () => void;
+  /** Wall clock, injectable for tests. */
+  now(): number;
+}
+
+export interface Ui {
+  api: ApiClient;
+  env: UiEnv;
+  /** A request answered `Locked`: the shell shows the unlock prompt. */
+  onLocked(): void;
+}
+
+const UiContext = createContext<Ui | null>(null);
+
+export function UiProvider(props: { value: Ui; children: ComponentChildren }) {
+  return <UiContext.Provider value={props.value}>{props.children}</UiContext.Provider>;
+}
+
+export function useUi(): Ui {
+  const ui = useContext(UiContext);
+  if (!ui) throw new Error('useUi outside UiProvider');
+  return ui;
+}

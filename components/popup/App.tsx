@@ -1,0 +1,123 @@
+/**
+ * The popup (and its full-tab twin, options.html): status first, then one tab per area.
+ * Not registered -> a pointer to the first-run tab. Locked (at start, or any request answers `Locked`) -> unlock.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import type { ApiClient, Status } from '../../lib/api';
+import { UiProvider, type Ui, type UiEnv } from '../context';
+import { toOvercryptError } from '../hooks';
+import { t } from '../i18n';
+import { UnlockForm } from '../UnlockForm';
+import { ErrorNotice } from '../ui/ErrorNotice';
+import { Spinner } from '../ui/controls';
+import { Tabs, type TabDef } from '../ui/Tabs';
+import type { OvercryptError } from '../../lib/errors';
+import { HomeScreen } from './HomeScreen';
+import { KeysScreen } from './KeysScreen';
+import { DevicesScreen } from './DevicesScreen';
+import { ContactsScreen } from './ContactsScreen';
+import { BackupScreen } from './BackupScreen';
+import { SitesScreen } from './SitesScreen';
+import { AccountScreen } from './AccountScreen';
+
+export type ScreenKey = 'home' | 'keys' | 'devices' | 'contacts' | 'backup' | 'sites' | 'account';
+
+export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'; initialScreen?: ScreenKey }) {
+  const [status, setStatus] = useState<Status | undefined>(undefined);
+  const [error, setError] = useState<OvercryptError | undefined>(undefined);
+  const [screen, setScreen] = useState<ScreenKey>(props.initialScreen ?? 'home');
+
+  const refresh = useCallback(() => {
+    props.api.call({ type: 'status/get' }).then(
+      (s) => {
+        setStatus(s);
+        setError(undefined);
+      },
+      (e: unknown) => setError(toOvercryptError(e)),
+    );
+  }, [props.api]);
+  useEffect(refresh, [refresh]);
+
+  const onLocked = useCallback(() => setStatus((s) => (s ? { ...s, locked: true } : s)), []);
+  const ui: Ui = useMemo(() => ({ api: props.api, env: props.env, onLocked }), [props.api, props.env, onLocked]);
+
+  return (
+    <UiProvider value={ui}>
+      <div class={`app layout-${props.layout}`}>
+        <Header status={status} onLock={() => props.api.call({ type: 'vault/lock' }).then(setStatus, refresh)} />
+        <main>{body()}</main>
+      </div>
+    </UiProvider>
+  );
+
+  function body() {
+    if (error && !status) {
+      return (
+        <div class="card">
+          <ErrorNotice error={error} />
+          <button type="button" onClick={refresh}>
+            {t('common_retry')}
+          </button>
+        </div>
+      );
+    }
+    if (!status) return <Spinner label={t('common_loading')} />;
+    if (!status.registered) return <NotRegistered onSetup={() => props.env.openPage('firstrun')} />;
+    if (status.locked) return <UnlockForm identity={status.identity} onUnlocked={setStatus} />;
+    const tabs: TabDef<ScreenKey>[] = [
+      { key: 'home', label: t('tab_home') },
+      { key: 'keys', label: t('tab_keys') },
+      { key: 'devices', label: t('tab_devices') },
+      { key: 'contacts', label: t('tab_contacts') },
+      { key: 'backup', label: t('tab_backup') },
+      { key: 'sites', label: t('tab_sites') },
+      { key: 'account', label: t('tab_account') },
+    ];
+    return (
+      <Tabs tabs={tabs} selected={screen} onSelect={setScreen} label={t('tabs_label')}>
+        {screen === 'home' && <HomeScreen status={status} onGo={setScreen} />}
+        {screen === 'keys' && <KeysScreen />}
+        {screen === 'devices' && <DevicesScreen />}
+        {screen === 'contacts' && <ContactsScreen />}
+        {screen === 'backup' && <BackupScreen />}
+        {screen === 'sites' && <SitesScreen />}
+        {screen === 'account' && <AccountScreen status={status} onStatus={setStatus} onLoggedOut={refresh} />}
+      </Tabs>
+    );
+  }
+}
+
+function Header(props: { status: Status | undefined; onLock: () => void }) {
+  const s = props.status;
+  return (
+    <header class="topbar">
+      <span class="brand">
+        <img src="/icon/32.png" alt="" width={20} height={20} /> Overcrypt
+      </span>
+      {s?.registered && (
+        <span class="topbar-status">
+          <span class={s.locked ? 'state state-locked' : 'state state-unlocked'} role="status">
+            {s.locked ? t('status_locked') : t('status_unlocked')}
+          </span>
+          {!s.locked && (
+            <button type="button" class="small" onClick={props.onLock}>
+              {t('status_lockNow')}
+            </button>
+          )}
+        </span>
+      )}
+    </header>
+  );
+}
+
+function NotRegistered(props: { onSetup: () => void }) {
+  return (
+    <div class="card">
+      <h2>{t('welcome_title')}</h2>
+      <p>{t('welcome_notRegistered')}</p>
+      <button type="button" class="primary" onClick={props.onSetup}>
+        {t('welcome_setup')}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * The only place our extension pages (popup, options, firstrun) touch `browser.*`: it builds the ApiClient and the
+ * UiEnv the preact views receive, and installs browser.i18n as the message lookup.
+ */
+import { browser } from 'wxt/browser';
+import { API_TAG, createApiClient, type ApiClient } from '../../lib/api';
+import { ErrorCode, isError, OvercryptError } from '../../lib/errors';
+import { callExt, type DirectoryCheck, type ProgressEvent } from '../../components/api-ext';
+import type { CurrentTab, UiEnv } from '../../components/context';
+import { setMessageLookup } from '../../components/i18n';
+
+const DIRECTORY_CHECK_TIMEOUT_MS = 5000;
+const CONTENT_SCRIPT_TIMEOUT_MS = 400;
+
+export function setupExtensionPage(): { api: ApiClient; env: UiEnv } {
+  setMessageLookup((key, subs) => (browser.i18n.getMessage as (k: string, s?: string[]) => string)(key, subs));
+  document.documentElement.lang = browser.i18n.getUILanguage?.() ?? 'en';
+  const api = createApiClient((envelope) => browser.runtime.sendMessage(envelope));
+  const env: UiEnv = {
+    currentTab,
+    requestHostPermission: async (host) => {
+      const origins = [`*://${host.replace(/:\d+$/, '')}/*`];
+      if (await browser.permissions.contains({ origins })) return true;
+      return browser.permissions.request({ origins });
+    },
+    openPage: (page) => void browser.tabs.create({ url: browser.runtime.getURL(`/${page}.html` as '/popup.html') }),
+    checkDirectory: (url) => checkDirectory(api, url),
+    subscribeProgress: (listener) => {
+      const onMessage = (msg: unknown) => {
+        const m = msg as { tag?: unknown; push?: unknown } & Partial<ProgressEvent>;
+        if (m?.tag === API_TAG && m.push === 'progress' && typeof m.step === 'string') listener(m as ProgressEvent);
+      };
+      browser.runtime.onMessage.addListener(onMessage);
+      return () => browser.runtime.onMessage.removeListener(onMessage);
+    },
+    now: () => Date.now(),
+  };
+  return { api, env };
+}
+
+/** Active tab's host (needs the activeTab permission for pages we have no host permission on). */
+async function currentTab(): Promise<CurrentTab | null> {
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  if (!tab?.url || tab.id === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(tab.url);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  // Our content script, if it runs there, knows the open conversation (TODO: content-script side of this ask).
+  const conversationId = await Promise.race([
+    browser.tabs
+      .sendMessage(tab.id, { tag: API_TAG, ask: 'conversation' })
+      .then((r: unknown) => (typeof (r as { conversationId?: unknown })?.conversationId === 'string' ? (r as { conversationId: string }).conversationId : undefined))
+      .catch(() => undefined),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CONTENT_SCRIPT_TIMEOUT_MS)),
+  ]);
+  return { host: url.host, ...(conversationId ? { conversationId } : {}) };
+}
+
+/** Asks the worker (TODO(api) `directory/check`); on a worker that does not know it yet, fetches the URL here. */
+async function checkDirectory(api: ApiClient, url: string): Promise<DirectoryCheck> {
+  try {
+    return await callExt(api, { type: 'directory/check', url });
+  } catch (e) {
+    if (!isError(e, ErrorCode.Malformed)) throw e;
+  }
+  const started = performance.now();
+  try {
+    await fetch(url, { method: 'GET', signal: AbortSignal.timeout(DIRECTORY_CHECK_TIMEOUT_MS), credentials: 'omit' });
+    // Any HTTP answer means something listens there; the worker checks the app key when registering.
+    return { reachable: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (e) {
+    const err = new OvercryptError(ErrorCode.Network, e instanceof Error ? e.message : 'no answer');
+    return { reachable: false, error: err.toJSON() };
+  }
+}
