@@ -1,7 +1,7 @@
 /** Identities, device keys and device cards. See each module for the why. */
 export { Signer, IDENTITY_KEY_FIELD, PREVIOUS_CARD_FIELD } from './signers';
 export {
-  generateIdentityKey, generateDeviceKey, exportPublicKeyBase64, importPublicKeyBase64, rawPublicKey,
+  generateIdentityKey, generateDeviceKey, exportPublicKeyBase64, importPublicKeyBase64, publicKeyDerFromBase64, rawPublicKey,
   exportPrivateKeyBytes, importPrivateKeyBytes, type KeyPair,
 } from './keys';
 export {
