@@ -27,7 +27,7 @@ export const PRIVILEGES: { readonly [K in RequestType]: Privilege } = {
   'vault/changePassphrase': { who: UI, activity: true },
   'account/register': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
   'account/restore': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
-  'account/logout': { who: UI, beforeRegistration: true, activity: true },
+  'account/logout': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
 
   'page/context': { who: CS, whileLocked: true, beforeRegistration: true },
   'page/status': { who: CS, whileLocked: true, beforeRegistration: true },

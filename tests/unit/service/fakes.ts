@@ -1,0 +1,290 @@
+/**
+ * Test doubles for the service: fake engines with a counter "ratchet" (each send on a session takes the next
+ * counter: a reused counter = a reused message key), senders of every kind, and a service factory.
+ */
+import 'fake-indexeddb/auto';
+import { openStorage } from '../../../lib/storage';
+import { InMemorySessionKeyStore } from '../../../lib/vault';
+import {
+  InMemoryEphemeralStore,
+  OvercryptService,
+  type Engines,
+  type EngineEnv,
+  type Notifier,
+  type SenderInfo,
+} from '../../../lib/service';
+import { ErrorCode, OvercryptError } from '../../../lib/errors';
+import type { ApiRequest, WorkerPush } from '../../../lib/api';
+import type { FetchLike } from '../../../lib/directory/client';
+import { FakeClock, TEST_FLOOR, uniqueDbName } from '../vault/fixtures';
+
+export const EXT_ID = 'abcdefghijklmnopabcdefghijklmnop';
+export const EXT = `chrome-extension://${EXT_ID}`;
+export const HOST = 'chat.example';
+export const SELF_CARD = 'a1'.repeat(32);
+export const DEVICE_PRIVATE_KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
+
+export const senders = {
+  popup: (): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/popup.html` }),
+  tab: (): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/onboarding.html`, tab: { id: 99 }, frameId: 0 }),
+  cs: (tab = 1, frame = 0): SenderInfo => ({ id: EXT_ID, origin: `https://${HOST}`, url: `https://${HOST}/#/chan`, tab: { id: tab }, frameId: frame }),
+  compose: (tab = 1, frame = 5): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/compose.html`, tab: { id: tab }, frameId: frame, documentId: `doc-${tab}-${frame}` }),
+  display: (tab = 1, frame = 6): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/display.html`, tab: { id: tab }, frameId: frame }),
+  otherExtension: (): SenderInfo => ({ id: 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', origin: 'chrome-extension://zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', url: 'chrome-extension://zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz/x.html' }),
+  unknownPage: (): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/secret-debug.html` }),
+};
+
+const KEY = 0x5a;
+const xor = (b: Uint8Array) => b.map((x) => x ^ KEY);
+const enc = (s: string) => new TextEncoder().encode(s);
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+
+interface FakeArmor {
+  messageId: string;
+  conversationId: string;
+  sender: string;
+  senderCard: string;
+  /** recipient card -> counter used on that session */
+  counters: Record<string, number>;
+  body: string;
+}
+
+export interface FakeWorld {
+  /** identity -> device cards */
+  cards: Map<string, string[]>;
+  /** Called inside each session step (tests add delays or failures here). */
+  onStep?: (cardId: string, counter: number) => Promise<void>;
+  /** Every counter handed out per card, in order. */
+  used: Map<string, number[]>;
+}
+
+export function fakeEngines(world: FakeWorld): Engines {
+  let seq = 0;
+  return {
+    account: {
+      async register(env: EngineEnv, input) {
+        await env.keystore.put('deviceKeys', 'device', { privateKey: DEVICE_PRIVATE_KEY, identity: input.identity });
+        return { identity: input.identity, deviceCardId: SELF_CARD, fingerprint: '1234 5678', createdAt: env.clock.now() };
+      },
+      async restore(env, input) {
+        await env.keystore.put('deviceKeys', 'device', { privateKey: DEVICE_PRIVATE_KEY, identity: input.identity });
+        return { identity: input.identity, deviceCardId: SELF_CARD, fingerprint: '1234 5678', createdAt: env.clock.now() };
+      },
+      logout: async () => undefined,
+      devices: async () => [{ cardId: SELF_CARD, identity: 'alice@irc', fingerprint: '1234 5678', createdAt: 0, thisDevice: true }],
+      revokeDevice: async () => undefined,
+      backupStatus: async (env) => ({ exists: (await env.keystore.get('settings', 'fake-backup')) !== undefined, orgBackup: false }),
+      backupCreate: async (env) => env.keystore.put('settings', 'fake-backup', true),
+      backupChangePassword: async () => undefined,
+    },
+    messages: {
+      async recipients(_env, conv) {
+        return conv.participants
+          .filter((p) => p.handle !== conv.selfHandle)
+          .map((p) => {
+            const identity = `${p.handle}@${conv.namespace}`;
+            const cards = world.cards.get(identity) ?? [];
+            return {
+              identity,
+              handle: p.handle,
+              state: cards.length ? ('firstSeen' as const) : ('noCard' as const),
+              devices: cards.map((cardId) => ({ cardId, identity, fingerprint: cardId.slice(0, 8), createdAt: 0 })),
+            };
+          });
+      },
+      async encrypt(env, input) {
+        const account = (await env.account())!;
+        const counters: Record<string, number> = {};
+        for (const card of input.recipientCardIds) {
+          counters[card] = await env.sessions.update<{ next: number }, number>('sessions', card, async (state) => {
+            const n = state?.next ?? 0;
+            await world.onStep?.(card, n);
+            return { state: { next: n + 1 }, result: n };
+          });
+          world.used.set(card, [...(world.used.get(card) ?? []), counters[card]!]);
+        }
+        const header = {
+          messageId: `m${++seq}-${env.clock.now()}`,
+          conversationId: input.conversation.conversationId,
+          senderIdentity: account.identity,
+          senderCardId: account.deviceCardId,
+          sentAt: env.clock.now(),
+          mode: input.mode,
+        };
+        const armor: FakeArmor = {
+          messageId: header.messageId,
+          conversationId: header.conversationId,
+          sender: header.senderIdentity,
+          senderCard: header.senderCardId,
+          counters,
+          body: b64(xor(enc(input.plaintext))),
+        };
+        const text = 'OC1' + b64(enc(JSON.stringify(armor)));
+        const parts: string[] = [];
+        for (let i = 0; i < text.length; i += input.maxPartLength) parts.push(text.slice(i, i + input.maxPartLength));
+        return { messageId: header.messageId, parts, header };
+      },
+      async decrypt(env, input) {
+        let armor: FakeArmor;
+        try {
+          const text = input.parts.join('');
+          if (!text.startsWith('OC1')) throw new Error('x');
+          armor = JSON.parse(Buffer.from(text.slice(3), 'base64').toString('utf8'));
+        } catch {
+          throw new OvercryptError(ErrorCode.Tampered, 'tampered');
+        }
+        const account = (await env.account())!;
+        if (armor.counters[account.deviceCardId] === undefined && armor.sender !== account.identity) {
+          throw new OvercryptError(ErrorCode.NotARecipient, 'not for this device');
+        }
+        return {
+          plaintext: new TextDecoder().decode(xor(Buffer.from(armor.body, 'base64'))),
+          header: {
+            messageId: armor.messageId,
+            conversationId: armor.conversationId,
+            senderIdentity: armor.sender,
+            senderCardId: armor.senderCard,
+            sentAt: 0,
+            mode: 'forward-secret',
+          },
+          senderName: armor.sender,
+          trust: 'firstSeen',
+        };
+      },
+    },
+    contacts: {
+      list: async () => [],
+      setVerified: async (_env, identity, verified) => ({ identity, state: verified ? 'verified' : 'firstSeen', devices: [], firstSeenAt: 0 }),
+      safetyNumber: async () => ({ digits: '0'.repeat(60), qrPayload: 'x' }),
+    },
+    keys: {
+      prekeyStatus: async (env) => ({ onServer: 7, target: env.config().prekeyTarget, signedPrekeyCreatedAt: 0 }),
+      topUpPrekeys: async (env) => ({ onServer: env.config().prekeyTarget, target: env.config().prekeyTarget, signedPrekeyCreatedAt: 0 }),
+      rotateSignedPrekey: async (env) => ({ onServer: 7, target: env.config().prekeyTarget, signedPrekeyCreatedAt: env.clock.now() }),
+      fetchMailbox: async () => ({ processed: 0 }),
+      refreshCards: async () => [],
+    },
+  };
+}
+
+/** Records pushes; lets tests assert what content scripts were sent. */
+export class RecordingNotifier implements Notifier {
+  readonly toFrames: Array<{ tabId: number; frameId: number; push: WorkerPush }> = [];
+  readonly broadcasts: WorkerPush[] = [];
+  async toFrame(tabId: number, frameId: number, push: WorkerPush) {
+    this.toFrames.push({ tabId, frameId, push });
+  }
+  async broadcast(push: WorkerPush) {
+    this.broadcasts.push(push);
+  }
+}
+
+export interface TestWorld {
+  service: OvercryptService;
+  dbName: string;
+  clock: FakeClock;
+  sessionKeys: InMemorySessionKeyStore;
+  ephemeral: InMemoryEphemeralStore;
+  notifier: RecordingNotifier;
+  world: FakeWorld;
+  policy: { value: unknown };
+  fetchLog: string[];
+  /** Sends a request as `sender`; returns the reply. */
+  call(sender: SenderInfo, request: ApiRequest): Promise<{ ok: boolean; value?: any; error?: { code: string; message: string } }>;
+  /** Same database and stores, new service object: the worker restarted. */
+  restart(opts?: { newBrowserSession?: boolean }): Promise<TestWorld>;
+}
+
+export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
+  const dbName = prev?.dbName ?? uniqueDbName();
+  const db = await openStorage({ name: dbName });
+  const clock = prev?.clock ?? new FakeClock();
+  const sessionKeys = prev?.sessionKeys ?? new InMemorySessionKeyStore();
+  const ephemeral = prev?.ephemeral ?? new InMemoryEphemeralStore();
+  const notifier = prev?.notifier ?? new RecordingNotifier();
+  const world: FakeWorld = prev?.world ?? { cards: new Map([['bob@irc', ['b0'.repeat(32)]]]), used: new Map() };
+  const policy = prev?.policy ?? { value: undefined as unknown };
+  const fetchLog: string[] = prev?.fetchLog ?? [];
+  const fetch: FetchLike = async (url) => {
+    fetchLog.push(url);
+    return new Response(JSON.stringify({ ok: true }), { status: 200 });
+  };
+  const service = new OvercryptService({
+    db,
+    sessionKeys,
+    ephemeral,
+    clock,
+    fetch,
+    engines: fakeEngines(world),
+    policy: { read: async () => policy.value },
+    self: { extensionId: EXT_ID, extensionOrigin: EXT },
+    notifier,
+    kdf: { iterations: 1_000 },
+    floor: TEST_FLOOR,
+    directory: { retries: 0, timeoutMs: 2_000 },
+  });
+  const t: TestWorld = {
+    service,
+    dbName,
+    clock,
+    sessionKeys,
+    ephemeral,
+    notifier,
+    world,
+    policy,
+    fetchLog,
+    call: (sender, request) => service.handle(request, sender) as Promise<any>,
+    restart: async (opts = {}) => {
+      db.close();
+      return makeWorld({
+        dbName,
+        clock,
+        sessionKeys: opts.newBrowserSession ? new InMemorySessionKeyStore() : sessionKeys,
+        ephemeral: opts.newBrowserSession ? new InMemoryEphemeralStore() : ephemeral,
+        notifier,
+        world,
+        policy,
+        fetchLog,
+      });
+    },
+  };
+  return t;
+}
+
+export const PASSPHRASE = 'local passphrase 1';
+
+/** Registers alice, enables the site and encryption in #chan, reports the page context from tab 1. */
+export async function registeredWorld(): Promise<TestWorld> {
+  const t = await makeWorld();
+  const r = await t.call(senders.tab(), { type: 'account/register', identity: 'alice@irc', password: 'account-password-1', passphrase: PASSPHRASE });
+  if (!r.ok) throw new Error(`register failed: ${JSON.stringify(r.error)}`);
+  await t.call(senders.popup(), { type: 'sites/toggle', host: HOST, enabled: true });
+  await reportContext(t);
+  const on = await t.call(senders.cs(), { type: 'page/setEncryption', host: HOST, conversationId: '#chan', on: true });
+  if (!on.ok) throw new Error(`setEncryption failed: ${JSON.stringify(on.error)}`);
+  return t;
+}
+
+export async function reportContext(t: TestWorld, tab = 1, participants = ['alice', 'bob']) {
+  return t.call(senders.cs(tab), {
+    type: 'page/context',
+    context: {
+      host: HOST,
+      adapterId: 'thelounge',
+      namespace: 'irc',
+      selfHandle: 'alice',
+      conversation: { id: '#chan', kind: 'channel' },
+      participants: participants.map((handle) => ({ handle })),
+      maxMessageLength: 200,
+    },
+  });
+}
+
+/** Opens a compose job from tab `tab`'s content script and claims it from a compose frame in the same tab. */
+export async function openCompose(t: TestWorld, tab = 1, frame = 5) {
+  const opened = await t.call(senders.cs(tab), { type: 'compose/open', host: HOST, conversationId: '#chan' });
+  if (!opened.ok) throw new Error(`compose/open: ${JSON.stringify(opened.error)}`);
+  const claimed = await t.call(senders.compose(tab, frame), { type: 'compose/claim', handle: opened.value.handle });
+  if (!claimed.ok) throw new Error(`compose/claim: ${JSON.stringify(claimed.error)}`);
+  return { jobId: opened.value.jobId as string, job: claimed.value };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { makeWorld, PASSPHRASE, registeredWorld, reportContext, senders } from './fakes';
+
+const armor = (t: Awaited<ReturnType<typeof makeWorld>>) =>
+  t.call(senders.cs(), { type: 'armor/found', host: 'chat.example', conversationId: '#chan', parts: ['OC1xyz'] });
+
+describe('lock, unlock, auto-lock', () => {
+  it('before registration: NotRegistered for everything but status, setup and page reports', async () => {
+    const t = await makeWorld();
+    expect(await t.call(senders.popup(), { type: 'contacts/list' })).toMatchObject({ error: { code: 'NotRegistered' } });
+    expect((await t.call(senders.popup(), { type: 'status/get' })).value).toMatchObject({ registered: false, locked: true });
+  });
+
+  it('locked: requests answer Locked; unlock makes them work; a wrong passphrase says WrongPassword', async () => {
+    const t = await registeredWorld();
+    expect((await armor(t)).ok).toBe(true);
+    await t.call(senders.popup(), { type: 'vault/lock' });
+    expect(await armor(t)).toMatchObject({ ok: false, error: { code: 'Locked' } });
+    expect(await t.call(senders.popup(), { type: 'settings/get' })).toMatchObject({ error: { code: 'Locked' } });
+    expect((await t.call(senders.cs(), { type: 'page/status', host: 'chat.example', conversationId: '#chan' })).value).toMatchObject({ locked: true });
+    expect(await t.call(senders.popup(), { type: 'vault/unlock', passphrase: 'nope' })).toMatchObject({ error: { code: 'WrongPassword' } });
+    expect((await t.call(senders.popup(), { type: 'vault/unlock', passphrase: PASSPHRASE })).value).toMatchObject({ locked: false, identity: 'alice@irc' });
+    expect((await armor(t)).ok).toBe(true);
+    expect(t.notifier.broadcasts.some((p) => p.push === 'status/changed' && p.locked)).toBe(true);
+  });
+
+  it('auto-locks after the idle time although a page keeps injecting armor', async () => {
+    const t = await registeredWorld();
+    await t.call(senders.popup(), { type: 'settings/set', patch: { autoLockMinutes: 1 } });
+    for (let i = 0; i < 5; i++) {
+      t.clock.advance(10_000);
+      expect((await armor(t)).ok).toBe(true); // page-driven: does not postpone the lock
+    }
+    t.clock.advance(10_000); // 60 s since the last user action
+    expect(await armor(t)).toMatchObject({ ok: false, error: { code: 'Locked' } });
+    expect(await t.sessionKeys.load()).toBeUndefined();
+  });
+
+  it('popup activity postpones the auto-lock', async () => {
+    const t = await registeredWorld();
+    await t.call(senders.popup(), { type: 'settings/set', patch: { autoLockMinutes: 1 } });
+    t.clock.advance(50_000);
+    await t.call(senders.popup(), { type: 'status/get' });
+    t.clock.advance(50_000);
+    expect((await armor(t)).ok).toBe(true);
+  });
+
+  it('the alarm locks an idle vault even with no request at all', async () => {
+    const t = await registeredWorld();
+    await t.call(senders.popup(), { type: 'settings/set', patch: { autoLockMinutes: 2 } });
+    t.clock.advance(2 * 60_000 + 1);
+    const report = await t.service.onAlarm('overcrypt/maintenance');
+    expect(report.skipped).toBe('locked');
+    expect(t.service.vault.isUnlocked()).toBe(false);
+  });
+
+  it('worker restart: resumes unlocked from the session store; idle time still counts across the restart', async () => {
+    const t = await registeredWorld();
+    await t.call(senders.popup(), { type: 'settings/set', patch: { autoLockMinutes: 1 } });
+    const t2 = await t.restart();
+    expect((await t2.call(senders.popup(), { type: 'status/get' })).value).toMatchObject({ locked: false, identity: 'alice@irc', autoLockMinutes: 1 });
+    t2.clock.advance(61_000);
+    const t3 = await t2.restart();
+    expect(await armor(t3)).toMatchObject({ error: { code: 'Locked' } });
+  });
+
+  it('browser restart: locked, data intact after unlock', async () => {
+    const t = await registeredWorld();
+    const t2 = await t.restart({ newBrowserSession: true });
+    expect((await t2.call(senders.popup(), { type: 'status/get' })).value).toMatchObject({ registered: true, locked: true });
+    expect(await armor(t2)).toMatchObject({ error: { code: 'Locked' } });
+    await t2.call(senders.popup(), { type: 'vault/unlock', passphrase: PASSPHRASE });
+    await reportContext(t2);
+    const sites = await t2.call(senders.popup(), { type: 'sites/list' });
+    expect(sites.value).toEqual([expect.objectContaining({ host: 'chat.example', enabled: true })]);
+  });
+
+  it('logout without a backup needs confirmation, then wipes everything', async () => {
+    const t = await registeredWorld();
+    expect(await t.call(senders.popup(), { type: 'account/logout', revokeCard: false })).toMatchObject({ error: { code: 'Conflict' } });
+    expect((await t.call(senders.popup(), { type: 'account/logout', revokeCard: false, confirmWithoutBackup: true })).ok).toBe(true);
+    expect((await t.call(senders.popup(), { type: 'status/get' })).value).toMatchObject({ registered: false, locked: true });
+    const { openDB } = await import('idb');
+    const db = await openDB(t.dbName);
+    for (const store of Array.from(db.objectStoreNames)) expect(await db.count(store), store).toBe(0);
+    db.close();
+  });
+
+  it('a forgotten passphrase can still wipe locally (never revoke) while locked', async () => {
+    const t = await registeredWorld();
+    await t.call(senders.popup(), { type: 'vault/lock' });
+    expect(await t.call(senders.popup(), { type: 'account/logout', revokeCard: true, confirmWithoutBackup: true })).toMatchObject({ error: { code: 'Locked' } });
+    expect((await t.call(senders.popup(), { type: 'account/logout', revokeCard: false, confirmWithoutBackup: true })).ok).toBe(true);
+    expect((await t.call(senders.popup(), { type: 'status/get' })).value).toMatchObject({ registered: false });
+  });
+});
