@@ -21,7 +21,7 @@
  *   varint n, n bytes   sender identity: printable ASCII, 1..128
  *   32 bytes            sender device card id
  *   u8 1, 16 bytes      audience = recipient-set hash, or
- *   u8 2, varint n, n bytes, varint   audience = group id (1..64 bytes) and epoch (≤ 2^32-1)
+ *   u8 2, varint n, n bytes, varint   audience = group id (1..64 bytes; hex in the API) and epoch (≤ 2^32-1)
  *   u8                  flags: bit 0 archivedToOrg; other bits must be 0
  * Stamp:
  *   16 bytes            random message id
@@ -61,7 +61,7 @@ export interface ConversationId {
 
 export type Audience =
   | { readonly type: 'recipients'; readonly hash: Uint8Array }
-  | { readonly type: 'group'; readonly groupId: Uint8Array; readonly epoch: number };
+  | { readonly type: 'group'; /** lowercase hex, 1..64 bytes (lib/groups uses 16) */ readonly groupId: string; readonly epoch: number };
 
 /** Fixed for a sender-key chain (or sent with each card-mode / pairwise message). */
 export interface ChainContext {
@@ -95,7 +95,7 @@ export function writeChainContext(w: ByteWriter, c: ChainContext): ByteWriter {
     .lenBytes(utf8Encode(c.senderIdentity))
     .bytes(fromHex(c.senderCardId));
   if (c.audience.type === 'recipients') w.u8(1).bytes(c.audience.hash);
-  else w.u8(2).lenBytes(c.audience.groupId).varint(c.audience.epoch);
+  else w.u8(2).lenBytes(fromHex(c.audience.groupId)).varint(c.audience.epoch);
   return w.u8(c.flags);
 }
 
@@ -112,7 +112,7 @@ export function readChainContext(r: ByteReader): ChainContext {
   let audience: Audience;
   if (audienceType === 1) audience = { type: 'recipients', hash: r.bytes(RECIPIENT_HASH_BYTES) };
   else if (audienceType === 2) {
-    audience = { type: 'group', groupId: r.lenBytes(MAX_GROUP_ID_BYTES), epoch: r.varint(MAX_EPOCH) };
+    audience = { type: 'group', groupId: toHex(r.lenBytes(MAX_GROUP_ID_BYTES)), epoch: r.varint(MAX_EPOCH) };
   } else return fail(ErrorCode.Malformed, 'unknown audience type');
   const flags = r.u8();
   const context: ChainContext = { conversation: { namespace, conversation }, senderIdentity, senderCardId, audience, flags };
@@ -207,6 +207,7 @@ function isAscii(s: unknown, max: number, lowest: number): boolean {
 }
 
 const CARD_ID = /^[0-9a-f]{64}$/;
+const GROUP_ID = /^(?:[0-9a-f]{2}){1,64}$/;
 
 function checkChainContext(c: ChainContext): void {
   const conv = c?.conversation;
@@ -223,7 +224,7 @@ function checkChainContext(c: ChainContext): void {
   if (a?.type === 'recipients') {
     if (!(a.hash instanceof Uint8Array) || a.hash.length !== RECIPIENT_HASH_BYTES) fail(ErrorCode.Malformed, 'recipient hash must be 16 bytes');
   } else if (a?.type === 'group') {
-    if (!(a.groupId instanceof Uint8Array) || a.groupId.length < 1 || a.groupId.length > MAX_GROUP_ID_BYTES) fail(ErrorCode.Malformed, 'group id must be 1..64 bytes');
+    if (typeof a.groupId !== 'string' || !GROUP_ID.test(a.groupId)) fail(ErrorCode.Malformed, 'group id must be 1..64 bytes of lowercase hex');
     if (!Number.isInteger(a.epoch) || a.epoch < 0 || a.epoch > MAX_EPOCH) fail(ErrorCode.Malformed, 'epoch out of range');
   } else fail(ErrorCode.Malformed, 'unknown audience type');
   if (!Number.isInteger(c.flags) || c.flags < 0 || (c.flags & ~KNOWN_FLAGS) !== 0) fail(ErrorCode.Malformed, 'unknown header flags');
@@ -314,7 +315,7 @@ export function compareHeaderToPage(header: MessageHeader, page: PageContext): H
 }
 
 function compareAudience(expected: Audience, actual: Audience, out: HeaderMismatch[]): void {
-  if (expected.type === 'group' && actual.type === 'group' && bytesEqual(expected.groupId, actual.groupId)) {
+  if (expected.type === 'group' && actual.type === 'group' && expected.groupId === actual.groupId) {
     if (expected.epoch !== actual.epoch) out.push({ kind: 'epoch', expected: expected.epoch, actual: actual.epoch });
     return;
   }

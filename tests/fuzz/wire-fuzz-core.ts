@@ -52,6 +52,10 @@ function int(rng: Rng, max: number): number {
   return Math.floor(rng() * max);
 }
 
+function hex(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 function randomBytes(rng: Rng, n: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = int(rng, 256);
@@ -72,8 +76,8 @@ function buildCorpus(rng: Rng): { texts: string[]; binaries: Uint8Array[] } {
       encodeHeader({
         conversation: { namespace: 'irc:127.0.0.1', conversation: '#c' + i },
         senderIdentity: 'user' + i,
-        senderCardId: [...randomBytes(rng, 32)].map((b) => b.toString(16).padStart(2, '0')).join(''),
-        audience: i % 2 ? { type: 'recipients', hash: randomBytes(rng, 16) } : { type: 'group', groupId: randomBytes(rng, 16), epoch: i },
+        senderCardId: hex(randomBytes(rng, 32)),
+        audience: i % 2 ? { type: 'recipients', hash: randomBytes(rng, 16) } : { type: 'group', groupId: hex(randomBytes(rng, 16)), epoch: i },
         flags: i % 2,
         messageId: randomBytes(rng, 16),
         counter: int(rng, 1e6),

@@ -8,7 +8,7 @@ export const audienceArb: fc.Arbitrary<Audience> = fc.oneof(
   fc.uint8Array({ minLength: 16, maxLength: 16 }).map((hash) => ({ type: 'recipients' as const, hash })),
   fc.record({
     type: fc.constant('group' as const),
-    groupId: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    groupId: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => Buffer.from(b).toString('hex')),
     epoch: fc.integer({ min: 0, max: 0xffff_ffff }),
   }),
 );

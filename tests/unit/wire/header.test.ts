@@ -52,7 +52,7 @@ describe('header encoding', () => {
   });
 
   it('is canonical: any bytes that decode re-encode to themselves', () => {
-    const valid = encodeHeader(sampleHeader({ audience: { type: 'group', groupId: new Uint8Array(16), epoch: 3 } }));
+    const valid = encodeHeader(sampleHeader({ audience: { type: 'group', groupId: '00'.repeat(16), epoch: 3 } }));
     fc.assert(
       fc.property(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(4), (at, value, cut) => {
         const mutated = valid.slice(0, valid.length - (cut === 4 ? 1 : 0));
@@ -79,8 +79,10 @@ describe('header encoding', () => {
       { conversation: { namespace: 'irc', conversation: 'é'.repeat(129) } },
       { conversation: { namespace: 'irc', conversation: '\ud800' } },
       { audience: { type: 'recipients', hash: new Uint8Array(15) } },
-      { audience: { type: 'group', groupId: new Uint8Array(0), epoch: 1 } },
-      { audience: { type: 'group', groupId: new Uint8Array(4), epoch: -1 } },
+      { audience: { type: 'group', groupId: '', epoch: 1 } },
+      { audience: { type: 'group', groupId: 'ABCD', epoch: 1 } },
+      { audience: { type: 'group', groupId: 'abc', epoch: 1 } },
+      { audience: { type: 'group', groupId: 'abcd', epoch: -1 } },
       { flags: 2 },
       { messageId: new Uint8Array(15) },
       { counter: 2 ** 32 },
@@ -163,8 +165,8 @@ describe('compareHeaderToPage', () => {
     const other = { type: 'recipients' as const, hash: new Uint8Array(16) };
     expect(compareHeaderToPage(h, { ...page, audience: other }).map((m) => m.kind)).toEqual(['audience']);
     expect(compareHeaderToPage(h, { ...page, audience: h.audience })).toEqual([]);
-    const g = sampleHeader({ audience: { type: 'group', groupId: new Uint8Array(16).fill(1), epoch: 4 } });
-    const expected = { type: 'group' as const, groupId: new Uint8Array(16).fill(1), epoch: 3 };
+    const g = sampleHeader({ audience: { type: 'group', groupId: '01'.repeat(16), epoch: 4 } });
+    const expected = { type: 'group' as const, groupId: '01'.repeat(16), epoch: 3 };
     expect(compareHeaderToPage(g, { ...page, audience: expected })).toEqual([{ kind: 'epoch', expected: 3, actual: 4 }]);
     expect(compareHeaderToPage(h, { ...page, now: h.sentAt - 600_000, maxClockSkewMs: 300_000 }).map((m) => m.kind)).toEqual(['future']);
     expect(compareHeaderToPage(h, { ...page, now: h.sentAt - 100_000, maxClockSkewMs: 300_000 })).toEqual([]);
