@@ -66,6 +66,8 @@ export interface EngineEnv {
   clock: { now(): number };
   /** undefined before registration. */
   account(): Promise<AccountRecord | undefined>;
+  /** Record key for a name that must not appear in the clear (contact identity, conversation): keyed HMAC. */
+  blindKey(label: string): Promise<string>;
 }
 
 export interface ConversationRef {

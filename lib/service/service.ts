@@ -133,6 +133,7 @@ export class OvercryptService {
       config: () => this.effective.config,
       clock: deps.clock,
       account: () => this.account(),
+      blindKey: (label) => this.vault.blindKey(label),
     };
   }
 
@@ -328,13 +329,14 @@ export class OvercryptService {
     };
   }
 
-  private rosterKey(host: string, conversationId: string): string {
-    return `roster:${conversationKey(host, conversationId)}`;
+  /** Blinded: the record key must not name the conversation in the clear. */
+  private rosterKey(host: string, conversationId: string): Promise<string> {
+    return this.vault.blindKey(`roster\0${conversationKey(host, conversationId)}`);
   }
 
   /** Recipients with `approved` set from this conversation's roster (devices the user clicked through). */
   private async recipients(conv: ConversationRef): Promise<RecipientView[]> {
-    const roster = new Set((await this.keystore.get<string[]>('groups', this.rosterKey(conv.host, conv.conversationId))) ?? []);
+    const roster = new Set((await this.keystore.get<string[]>('groups', await this.rosterKey(conv.host, conv.conversationId))) ?? []);
     const list = await this.deps.engines.messages.recipients(this.env, conv);
     return list.map((r) => ({ ...r, devices: r.devices.map((d) => ({ ...d, approved: d.thisDevice === true || roster.has(d.cardId) })) }));
   }
@@ -561,7 +563,7 @@ export class OvercryptService {
     },
     'compose/approve': async (req, caller) => {
       const job = await this.jobs.composeForFrame(req.jobId, caller);
-      const key = this.rosterKey(job.host, job.conversationId);
+      const key = await this.rosterKey(job.host, job.conversationId);
       const roster = new Set((await this.keystore.get<string[]>('groups', key)) ?? []);
       req.cardIds.forEach((id) => roster.add(id));
       await this.keystore.put('groups', key, [...roster]);

@@ -81,6 +81,8 @@ const ACTIVITY_PERSIST_MS = 5_000;
 
 export class Vault {
   private dek: CryptoKey | undefined;
+  /** HMAC key for blinding record keys that would reveal metadata (derived from the data key). */
+  private blindingKey: CryptoKey | undefined;
   private lastActivity = 0;
   private persistedActivity = 0;
   private readonly lockListeners = new Set<() => void>();
@@ -142,7 +144,7 @@ export class Vault {
       await this.lock();
       return false;
     }
-    this.dek = await importDek(fromBase64(state.key));
+    await this.installKeys(fromBase64(state.key));
     this.lastActivity = this.persistedActivity = state.lastActivity;
     return true;
   }
@@ -170,6 +172,7 @@ export class Vault {
   async lock(): Promise<void> {
     const wasUnlocked = this.dek !== undefined;
     this.dek = undefined;
+    this.blindingKey = undefined;
     await this.options.session.clear();
     if (wasUnlocked) for (const listener of this.lockListeners) listener();
   }
@@ -206,6 +209,28 @@ export class Vault {
     return decodeValue<T>(new Uint8Array(plain));
   }
 
+  /**
+   * A stable, unguessable record key for a name that would reveal metadata in the clear (a conversation, a
+   * contact): hex HMAC-SHA256 under a key derived from the data key. Same input, same output, while the vault lives.
+   */
+  async blindKey(label: string): Promise<string> {
+    if (!this.blindingKey) throw new OvercryptError(ErrorCode.Locked, 'Overcrypt is locked');
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', this.blindingKey, buf(utf8.encode(label))));
+    return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  private async installKeys(raw: Uint8Array): Promise<void> {
+    this.dek = await importDek(raw);
+    const base = await crypto.subtle.importKey('raw', buf(raw), 'HKDF', false, ['deriveKey']);
+    this.blindingKey = await crypto.subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: buf(utf8.encode('overcrypt/v1/blind-record-keys')) },
+      base,
+      { name: 'HMAC', hash: 'SHA-256', length: 256 },
+      false,
+      ['sign'],
+    );
+  }
+
   private get floor(): KdfFloor {
     return this.options.floor ?? KDF_FLOOR;
   }
@@ -216,7 +241,7 @@ export class Vault {
 
   private async enter(raw: Uint8Array): Promise<void> {
     const now = this.options.clock.now();
-    this.dek = await importDek(raw);
+    await this.installKeys(raw);
     this.lastActivity = this.persistedActivity = now;
     await this.options.session.save({ key: toBase64(raw), lastActivity: now });
     raw.fill(0);

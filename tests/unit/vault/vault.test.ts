@@ -144,3 +144,22 @@ describe('vault', () => {
     expect(k1).not.toEqual(await deriveKek('pw2', argon, TEST_FLOOR));
   });
 });
+
+describe('blinded record keys', () => {
+  it('are stable per vault, differ between vaults, hide the label, and need the vault unlocked', async () => {
+    const h = await makeHarness();
+    await h.vault.create('pw');
+    const a = await h.vault.blindKey('roster\0chat|#chan');
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(await h.vault.blindKey('roster\0chat|#chan')).toBe(a);
+    expect(await h.vault.blindKey('roster\0chat|#other')).not.toBe(a);
+    const restarted = new Vault({ header: h.meta.vaultHeader(), session: h.session, clock: h.clock, floor: TEST_FLOOR });
+    await restarted.resume(15);
+    expect(await restarted.blindKey('roster\0chat|#chan')).toBe(a);
+    const other = await makeHarness();
+    await other.vault.create('pw');
+    expect(await other.vault.blindKey('roster\0chat|#chan')).not.toBe(a);
+    await h.vault.lock();
+    await expect(h.vault.blindKey('x')).rejects.toMatchObject({ code: 'Locked' });
+  });
+});
