@@ -70,9 +70,10 @@ export function encodeSessionStartPrefix(start: Omit<SessionStart, 'prefixBytes'
   return w.fixed(start.baseKey, X25519_KEY_LEN).finish();
 }
 
-function readRatchetMessage(r: ByteReader): RatchetMessage {
+function readRatchetMessage(r: ByteReader, embedded: boolean): RatchetMessage {
   const type = r.u8();
-  if (type !== RATCHET_MESSAGE_TYPE) fail(ErrorCode.UnsupportedVersion, 'unknown ratchet message type');
+  // Inside a session-start the version is already known: another byte here is damage.
+  if (type !== RATCHET_MESSAGE_TYPE) fail(embedded ? ErrorCode.Malformed : ErrorCode.UnsupportedVersion, 'unknown ratchet message type');
   const ratchetKey = r.fixed(X25519_KEY_LEN);
   const previousCounter = r.u32();
   const counter = r.u32();
@@ -87,7 +88,7 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
   const r = new ByteReader(bytes);
   if (r.remaining < 1) fail(ErrorCode.Malformed, 'empty message');
   const type = bytes[0];
-  if (type === RATCHET_MESSAGE_TYPE) return { kind: 'ratchet', message: readRatchetMessage(r) };
+  if (type === RATCHET_MESSAGE_TYPE) return { kind: 'ratchet', message: readRatchetMessage(r, false) };
   if (type !== SESSION_START_TYPE) fail(ErrorCode.UnsupportedVersion, 'unknown message type');
   r.u8();
   const initiatorCardId = toHex(r.fixed(32));
@@ -97,7 +98,7 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
   const oneTimePrekeyId = flag === 1 ? r.u32() : null;
   const baseKey = r.fixed(X25519_KEY_LEN);
   const prefixBytes = encodeSessionStartPrefix({ initiatorCardId, signedPrekeyId, oneTimePrekeyId, baseKey });
-  return { kind: 'sessionStart', start: { initiatorCardId, signedPrekeyId, oneTimePrekeyId, baseKey, prefixBytes, message: readRatchetMessage(r) } };
+  return { kind: 'sessionStart', start: { initiatorCardId, signedPrekeyId, oneTimePrekeyId, baseKey, prefixBytes, message: readRatchetMessage(r, true) } };
 }
 
 /**
