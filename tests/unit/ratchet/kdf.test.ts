@@ -41,8 +41,8 @@ describe('KDF_RK / KDF_CK / message keys = node:crypto', () => {
   it('KDF_CK is HMAC(ck, 0x02) -> next chain key, HMAC(ck, 0x01) -> message key, over a whole chain', () => {
     fc.assert(
       fc.property(bytes32, fc.integer({ min: 1, max: 40 }), (ck0, steps) => {
-        let ours = ck0;
-        let ref = ck0;
+        let ours: Uint8Array = ck0;
+        let ref: Uint8Array = ck0;
         for (let i = 0; i < steps; i++) {
           const next = kdfCk(ours);
           expect(toHex(next.messageKey)).toBe(toHex(hmac(ref, 0x01)));
