@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelSigner, RawSignedModel } from 'virgil-sdk';
-import { VirgilCardCrypto } from 'virgil-crypto';
+import { VirgilCardCrypto, type VirgilPublicKey } from 'virgil-crypto';
 import { call, newUser, startTestDirectory, type TestDirectory, type TestUser } from './support/harness';
 
 let t: TestDirectory;
@@ -51,7 +51,7 @@ describe('cards v5 with virgil-sdk CardManager', () => {
     const fetched = await bob.cards.getCard(c1.id);
     expect(fetched.id).toBe(c1.id);
     expect(fetched.isOutdated).toBe(false);
-    expect(t.crypto.exportPublicKey(fetched.publicKey).toString('base64'))
+    expect(t.crypto.exportPublicKey(fetched.publicKey as VirgilPublicKey).toString('base64'))
       .toBe(t.crypto.exportPublicKey(laptop.publicKey).toString('base64'));
   });
 
@@ -104,7 +104,7 @@ describe('cards v5 with virgil-sdk CardManager', () => {
     const err = await httpError(bob.cards.publishRawCard(raw));
     expect(err.httpStatus).toBe(403);
     expect(err.errorCode).toBe('Forbidden');
-    expect((await bob.cards.searchCards('alice')).some((c) => t.crypto.exportPublicKey(c.publicKey).equals(t.crypto.exportPublicKey(keys.publicKey)))).toBe(false);
+    expect((await bob.cards.searchCards('alice')).some((c) => t.crypto.exportPublicKey(c.publicKey as VirgilPublicKey).equals(t.crypto.exportPublicKey(keys.publicKey)))).toBe(false);
   });
 
   it('refuses a card whose self signature is wrong', async () => {
@@ -115,8 +115,8 @@ describe('cards v5 with virgil-sdk CardManager', () => {
     expect(err.httpStatus).toBe(400);
     expect(err.errorCode).toBe('BadSignature');
 
-    const body = raw.toJson();
-    body.signatures = body.signatures.map((s) => ({ ...s, signature: Buffer.alloc(83, 1).toString('base64') }));
+    const sent = raw.toJson();
+    const body = { ...sent, signatures: sent.signatures.map((s) => ({ ...s, signature: Buffer.alloc(83, 1).toString('base64') })) };
     const garbage = await call(t.url, 'POST', '/card/v5', { token: alice.token, body });
     expect(garbage.status).toBe(400);
     const missing = await call(t.url, 'POST', '/card/v5', { token: alice.token, body: { ...body, signatures: [{ signer: 'other', signature: 'AAAA' }] } });
@@ -128,7 +128,7 @@ describe('cards v5 with virgil-sdk CardManager', () => {
     const identityKey = alice.newKeys();
     const raw = alice.cards.generateRawCard({ identity: 'alice', privateKey: device.privateKey, publicKey: device.publicKey });
     new ModelSigner(new VirgilCardCrypto(t.crypto)).sign({
-      model: raw, signerPrivateKey: identityKey.privateKey, signer: 'identity', extraFields: { v: 1, note: 'cross-signed' },
+      model: raw, signerPrivateKey: identityKey.privateKey, signer: 'identity', extraFields: { v: '1', note: 'cross-signed' },
     });
     const sent = raw.toJson();
     const published = await alice.cards.publishRawCard(raw);
@@ -140,7 +140,7 @@ describe('cards v5 with virgil-sdk CardManager', () => {
 
     const card = await bob.cards.getCard(published.id);
     const sig = card.signatures.find((s) => s.signer === 'identity')!;
-    expect(sig.extraFields).toEqual({ v: 1, note: 'cross-signed' });
+    expect(sig.extraFields).toEqual({ v: '1', note: 'cross-signed' });
     expect(t.crypto.verifySignature(card.contentSnapshot + sig.snapshot, sig.signature, identityKey.publicKey)).toBe(true);
   });
 
