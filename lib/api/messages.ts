@@ -18,6 +18,9 @@ import type {
   PrekeyStatus,
   RecipientView,
   RegisterResult,
+  DirectoryCheck,
+  ComposeBlockReason,
+  ProgressEvent,
   SafetyNumber,
   SettingsView,
   SiteView,
@@ -62,6 +65,8 @@ export interface ApiSpec {
     res: RegisterResult;
   };
   'account/logout': { req: { revokeCard: boolean; confirmWithoutBackup?: boolean }; res: { wiped: true } };
+  /** Is this directory reachable? (Before registration; the worker fetches, the UI never does.) */
+  'directory/check': { req: { url: string }; res: DirectoryCheck };
 
   // ---- page (content scripts): context, status, armor, compose jobs
   'page/context': { req: { context: PageContext }; res: PageStatus };
@@ -76,6 +81,11 @@ export interface ApiSpec {
   'compose/open': { req: { host: string; conversationId: string }; res: { handle: string; jobId: string } };
   /** Ciphertext produced for this content script's job (also pushed as `compose/ciphertext`). */
   'compose/output': { req: { jobId: string }; res: { outputs: ComposeOutput[] } };
+  /**
+   * The content script saw the compose frame removed/covered or text appear in the site's own box: the worker
+   * refuses every later `compose/submit` of this job with ComposeBlocked (open a new job to go on).
+   */
+  'compose/block': { req: { jobId: string; reason: ComposeBlockReason }; res: Empty };
   /** The content script removed a frame: forget its job. */
   'job/release': { req: { handleOrJobId: string }; res: Empty };
 
@@ -142,6 +152,9 @@ export type WorkerPush =
   | { tag: typeof API_TAG; push: 'status/changed'; locked: boolean }
   | { tag: typeof API_TAG; push: 'settings/changed' };
 
+/** Worker -> extension pages (runtime.sendMessage) during long operations. */
+export type PagePush = { tag: typeof API_TAG; push: 'progress' } & ProgressEvent;
+
 export const REQUEST_TYPES = [
   'status/get',
   'vault/unlock',
@@ -150,12 +163,14 @@ export const REQUEST_TYPES = [
   'account/register',
   'account/restore',
   'account/logout',
+  'directory/check',
   'page/context',
   'page/status',
   'page/setEncryption',
   'armor/found',
   'compose/open',
   'compose/output',
+  'compose/block',
   'job/release',
   'display/fetch',
   'compose/claim',

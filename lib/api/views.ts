@@ -123,9 +123,35 @@ export type DisplayBadge =
   /** Site not enabled: decrypt only after a click in our frame. */
   | { kind: 'clickToDecrypt' };
 
+/** `securityPattern`: the user's personal pattern, shown in our frames so a page cannot fake one. */
 export type DisplayResult =
-  | { ok: true; plaintext: string; header: MessageHeader; senderName: string; badge: DisplayBadge; fromCache: boolean }
-  | { ok: false; badge: DisplayBadge };
+  | {
+      ok: true;
+      plaintext: string;
+      header: MessageHeader;
+      senderName: string;
+      badge: DisplayBadge;
+      fromCache: boolean;
+      securityPattern?: string;
+    }
+  | { ok: false; badge: DisplayBadge; securityPattern?: string };
+
+export interface DirectoryCheck {
+  reachable: boolean;
+  /** Round trip in ms when reachable. */
+  latencyMs?: number;
+  error?: { code: string; message: string };
+}
+
+export type ComposeBlockReason = 'siteBoxChanged' | 'frameGone';
+
+/** Progress of a long operation, pushed to extension pages. */
+export interface ProgressEvent {
+  op: 'account/register' | 'account/restore' | 'prekeys/rotate';
+  step: 'identityKey' | 'deviceCard' | 'publish' | 'prekeys' | 'backup' | 'restore' | 'upload';
+  done: number;
+  total: number;
+}
 
 export interface ContactView {
   identity: string;

@@ -23,6 +23,7 @@ import type {
   PageParticipant,
   PageWarning,
   PrekeyStatus,
+  ProgressEvent,
   RecipientView,
   SafetyNumber,
   TrustState,
@@ -68,6 +69,8 @@ export interface EngineEnv {
   account(): Promise<AccountRecord | undefined>;
   /** Record key for a name that must not appear in the clear (contact identity, conversation): keyed HMAC. */
   blindKey(label: string): Promise<string>;
+  /** Reports progress of a long operation to extension pages (first-run wizard, keys screen). Never throws. */
+  progress(event: ProgressEvent): void;
 }
 
 export interface ConversationRef {

@@ -42,6 +42,8 @@ export interface ComposeJobRecord {
   lastUsed: number;
   claimedBy?: { tabId: number; frameId?: number; documentId?: string };
   outputs: ComposeOutput[];
+  /** Set by the opener when the page interfered; submits are refused from then on. */
+  blocked?: string;
 }
 
 export class JobRegistry {
@@ -122,6 +124,11 @@ export class JobRegistry {
     job.outputs = [];
     await this.store.set(`job:c:${job.jobId}`, job);
     return outputs;
+  }
+
+  async block(job: ComposeJobRecord, reason: string): Promise<void> {
+    job.blocked = reason;
+    await this.store.set(`job:c:${job.jobId}`, job);
   }
 
   async touch(job: ComposeJobRecord): Promise<void> {

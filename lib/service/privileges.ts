@@ -29,12 +29,14 @@ export const PRIVILEGES: { readonly [K in RequestType]: Privilege } = {
   'account/restore': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
   'account/logout': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
 
+  'directory/check': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
   'page/context': { who: CS, whileLocked: true, beforeRegistration: true },
   'page/status': { who: CS, whileLocked: true, beforeRegistration: true },
   'page/setEncryption': { who: [...CS, 'composeFrame'], activity: true },
   'armor/found': { who: CS },
   'compose/open': { who: CS },
   'compose/output': { who: CS },
+  'compose/block': { who: CS, whileLocked: true },
   'job/release': { who: CS, whileLocked: true },
 
   'display/fetch': { who: ['displayFrame'] },

@@ -10,7 +10,7 @@
  * (privileges.ts) -> wake (resume the vault from the session store, enforce auto-lock) -> registered / locked
  * checks -> user activity -> handler. Errors leave as `{code, message}`.
  */
-import { API_TAG, type ApiReply, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
+import { API_TAG, type ApiReply, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
 import type { ComposeJob, DisplayResult, PageContext, PageStatus, PageWarning, RecipientView, Status, UserSettings } from '../api/views';
 import { toWireError } from '../api/errors';
 import { parseRequest } from '../api/validate';
@@ -48,10 +48,14 @@ export interface PolicySource {
   read(): Promise<unknown>;
 }
 
-/** Pushes to content scripts (tabs.sendMessage in the worker). Never carries plaintext. */
+/** Pushes from the worker. Never carries plaintext. */
 export interface Notifier {
+  /** One content script (tabs.sendMessage with frameId). */
   toFrame(tabId: number, frameId: number, push: WorkerPush): Promise<void>;
+  /** Every content script and extension page (status and settings changes). */
   broadcast(push: WorkerPush): Promise<void>;
+  /** Extension pages only (runtime.sendMessage): progress of long operations. */
+  toExtensionPages(push: PagePush): Promise<void>;
 }
 
 export interface ServiceDeps {
@@ -134,6 +138,9 @@ export class OvercryptService {
       clock: deps.clock,
       account: () => this.account(),
       blindKey: (label) => this.vault.blindKey(label),
+      progress: (event) => {
+        void this.deps.notifier?.toExtensionPages({ tag: API_TAG, push: 'progress', ...event }).catch(() => undefined);
+      },
     };
   }
 
@@ -469,6 +476,24 @@ export class OvercryptService {
       return { wiped: true as const };
     },
 
+    'directory/check': async (req) => {
+      const probe = new DirectoryClient({
+        baseUrl: req.url,
+        fetch: this.deps.fetch,
+        clock: this.deps.clock,
+        credentials: async () => undefined,
+        retries: 0,
+        timeoutMs: 5_000,
+      });
+      const started = this.deps.clock.now();
+      try {
+        const health = await probe.health();
+        if (health?.ok !== true) return { reachable: false, error: { code: ErrorCode.Malformed, message: 'not an Overcrypt directory' } };
+        return { reachable: true, latencyMs: Math.max(0, this.deps.clock.now() - started) };
+      } catch (e) {
+        return { reachable: false, error: toWireError(e) };
+      }
+    },
     'page/context': async (req, caller) => {
       const ctx = { ...req.context, host: req.context.host.toLowerCase() };
       await this.deps.ephemeral.set(this.contextKey(caller), ctx);
@@ -513,39 +538,20 @@ export class OvercryptService {
       const job = await this.jobs.composeForOpener(req.jobId, caller);
       return { outputs: await this.jobs.takeOutputs(job) };
     },
+    'compose/block': async (req, caller) => {
+      const job = await this.jobs.composeForOpener(req.jobId, caller);
+      await this.jobs.block(job, req.reason);
+      return {};
+    },
     'job/release': async (req, caller) => {
       await this.jobs.release(req.handleOrJobId, caller);
       return {};
     },
 
     'display/fetch': async (req, caller): Promise<DisplayResult> => {
-      const peek = await this.jobs.claimDisplay(req.handle, caller, false);
-      const enabled = siteOf(this.effective.config, peek.host)?.enabled === true;
-      if (!enabled && !req.reveal) return { ok: false, badge: { kind: 'clickToDecrypt' } };
-      const job = await this.jobs.claimDisplay(req.handle, caller);
-      const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
-      let result: { cached: CachedMessage; fromCache: boolean };
-      try {
-        result = await this.decryptForDisplay(job.parts, job.host);
-      } catch (e) {
-        if (isError(e, ErrorCode.Locked)) throw e;
-        if (isError(e, ErrorCode.NotARecipient)) return { ok: false, badge: { kind: 'notForThisDevice' } };
-        return { ok: false, badge: { kind: 'couldNotDecrypt', reason: isError(e) ? e.code : ErrorCode.Internal } };
-      }
-      const header = result.cached.header as DisplayHeader;
-      const digest = await ciphertextDigest(job.parts);
-      const repeated = await this.seenElsewhere(job.opener.tabId, header.messageId, digest);
-      const account = await this.account();
-      const own = result.cached.direction === 'sent' || header.senderIdentity === account?.identity;
-      const badge = checkPlacement(
-        header,
-        { conversationId: job.conversationId, pageAuthor: job.pageAuthor, namespace: ctx?.namespace },
-        own ? 'verified' : (header.trust ?? 'firstSeen'),
-        repeated,
-      );
-      const { senderName, trust, ...signed } = header;
-      void trust;
-      return { ok: true, plaintext: result.cached.plaintext, header: signed, senderName: senderName ?? header.senderIdentity, badge, fromCache: result.fromCache };
+      const result = await this.display(req, caller);
+      const securityPattern = this.effective.config.securityPattern;
+      return securityPattern === undefined ? result : { ...result, securityPattern };
     },
     'compose/claim': async (req, caller): Promise<ComposeJob> => {
       const job = await this.jobs.claimCompose(req.handle, caller);
@@ -573,6 +579,7 @@ export class OvercryptService {
     },
     'compose/submit': async (req, caller) => {
       const job = await this.jobs.composeForFrame(req.jobId, caller);
+      if (job.blocked) throw new OvercryptError(ErrorCode.ComposeBlocked, `sending blocked: ${job.blocked}`);
       const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
       if (!ctx) throw new OvercryptError(ErrorCode.NotFound, 'the page context is gone');
       if (!isEncryptionOn(this.effective.config, job.host, job.conversationId)) {
@@ -650,6 +657,36 @@ export class OvercryptService {
       return this.settingsView();
     },
   };
+
+  private async display(req: { handle: string; reveal?: boolean }, caller: Caller): Promise<DisplayResult> {
+    const peek = await this.jobs.claimDisplay(req.handle, caller, false);
+    const enabled = siteOf(this.effective.config, peek.host)?.enabled === true;
+    if (!enabled && !req.reveal) return { ok: false, badge: { kind: 'clickToDecrypt' } };
+    const job = await this.jobs.claimDisplay(req.handle, caller);
+    const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
+    let result: { cached: CachedMessage; fromCache: boolean };
+    try {
+      result = await this.decryptForDisplay(job.parts, job.host);
+    } catch (e) {
+      if (isError(e, ErrorCode.Locked)) throw e;
+      if (isError(e, ErrorCode.NotARecipient)) return { ok: false, badge: { kind: 'notForThisDevice' } };
+      return { ok: false, badge: { kind: 'couldNotDecrypt', reason: isError(e) ? e.code : ErrorCode.Internal } };
+    }
+    const header = result.cached.header as DisplayHeader;
+    const digest = await ciphertextDigest(job.parts);
+    const repeated = await this.seenElsewhere(job.opener.tabId, header.messageId, digest);
+    const account = await this.account();
+    const own = result.cached.direction === 'sent' || header.senderIdentity === account?.identity;
+    const badge = checkPlacement(
+      header,
+      { conversationId: job.conversationId, pageAuthor: job.pageAuthor, namespace: ctx?.namespace },
+      own ? 'verified' : (header.trust ?? 'firstSeen'),
+      repeated,
+    );
+    const { senderName, trust, ...signed } = header;
+    void trust;
+    return { ok: true, plaintext: result.cached.plaintext, header: signed, senderName: senderName ?? header.senderIdentity, badge, fromCache: result.fromCache };
+  }
 
   private settingsView() {
     const { forcedModes, conversations, securityPattern, ...effective } = this.effective.config;

@@ -14,7 +14,7 @@ import {
   type SenderInfo,
 } from '../../../lib/service';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
-import type { ApiRequest, WorkerPush } from '../../../lib/api';
+import type { ApiRequest, PagePush, WorkerPush } from '../../../lib/api';
 import type { FetchLike } from '../../../lib/directory/client';
 import { FakeClock, TEST_FLOOR, uniqueDbName } from '../vault/fixtures';
 
@@ -63,6 +63,7 @@ export function fakeEngines(world: FakeWorld): Engines {
   return {
     account: {
       async register(env: EngineEnv, input) {
+        env.progress({ op: 'account/register', step: 'identityKey', done: 1, total: 3 });
         await env.keystore.put('deviceKeys', 'device', { privateKey: DEVICE_PRIVATE_KEY, identity: input.identity });
         return { identity: input.identity, deviceCardId: SELF_CARD, fingerprint: '1234 5678', createdAt: env.clock.now() };
       },
@@ -176,6 +177,10 @@ export class RecordingNotifier implements Notifier {
   }
   async broadcast(push: WorkerPush) {
     this.broadcasts.push(push);
+  }
+  readonly pagePushes: PagePush[] = [];
+  async toExtensionPages(push: PagePush) {
+    this.pagePushes.push(push);
   }
 }
 

@@ -29,7 +29,7 @@ describe('privilege table', () => {
   it('content scripts get no plaintext-returning, key or settings operation', () => {
     const csAllowed = REQUEST_TYPES.filter((t) => PRIVILEGES[t].who.includes('contentScript'));
     expect(csAllowed.sort()).toEqual(
-      ['armor/found', 'compose/open', 'compose/output', 'job/release', 'page/context', 'page/setEncryption', 'page/status', 'status/get'].sort(),
+      ['armor/found', 'compose/block', 'compose/open', 'compose/output', 'job/release', 'page/context', 'page/setEncryption', 'page/status', 'status/get'].sort(),
     );
     for (const t of ['display/fetch', 'compose/submit', 'compose/claim'] as const) expect(PRIVILEGES[t].who).not.toContain('contentScript');
   });
