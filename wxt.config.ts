@@ -29,6 +29,11 @@ export default defineConfig({
     },
     storage: { managed_schema: 'managed_schema.json' },
     externally_connectable: { ids: [], matches: [] },
+    // Our compose/display frames, embedded by the content script in chat pages. use_dynamic_url: the page only
+    // learns a per-session id when we embed a frame (enabled sites), and the frames take nothing but a handle.
+    web_accessible_resources: [
+      { resources: ['compose-frame.html', 'display-frame.html'], matches: ['<all_urls>'], use_dynamic_url: true },
+    ],
     ...(TEST_BUILD && TEST_MANIFEST_KEY ? { key: TEST_MANIFEST_KEY } : {}),
   },
 });
