@@ -25,15 +25,26 @@ interface PendingSet {
   parts: Map<number, { text: string; element: Element }>;
 }
 
+export interface AddResult {
+  /** Messages ready to be shown (one frame each). */
+  units: ArmorUnit[];
+  /** Elements that carry a later part of an already shown message: hide them, no frame of their own. */
+  continuations: Element[];
+}
+
 /** Incomplete multi-part messages kept; the oldest is dropped beyond this. */
 export const MAX_PENDING_SETS = 64;
+/** Completed multi-part messages remembered so a re-rendered part is recognised. */
+export const MAX_COMPLETED_SETS = 512;
 
 export class ArmorUnits {
   private readonly pending = new Map<string, PendingSet>();
+  private readonly completed = new Map<string, PendingSet>();
 
   /** Feeds one scanned message; returns the units it completed (possibly several in one message). */
-  add(message: Element, author: string | undefined, text: string, matches: readonly ArmorMatch[]): ArmorUnit[] {
+  add(message: Element, author: string | undefined, text: string, matches: readonly ArmorMatch[]): AddResult {
     const units: ArmorUnit[] = [];
+    const continuations: Element[] = [];
     const who = author ?? '';
     for (const m of matches) {
       const armor = canonical(text.slice(m.start, m.end));
@@ -43,6 +54,14 @@ export class ArmorUnits {
         continue;
       }
       const setKey = `${who}|${m.part.count}|${m.part.setId}|${m.part.kind}`;
+      const done = this.completed.get(setKey);
+      if (done && done.parts.get(m.part.index)?.text === armor) {
+        // A part of a message already shown, re-rendered by the site: the first part brings the frame back.
+        done.parts.set(m.part.index, { text: armor, element: message });
+        if (m.part.index === 0) units.push(unitOf(setKey, done, author));
+        else continuations.push(message);
+        continue;
+      }
       let set = this.pending.get(setKey);
       if (!set) {
         set = { count: m.part.count, parts: new Map() };
@@ -52,18 +71,11 @@ export class ArmorUnits {
       set.parts.set(m.part.index, { text: armor, element: message });
       if (set.parts.size < set.count) continue;
       this.pending.delete(setKey);
-      const ordered = [...set.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
-      const members = [...new Set(ordered.map((p) => p.element))];
-      units.push({
-        key: setKey,
-        anchor: members[0]!,
-        members,
-        parts: ordered.map((p) => p.text),
-        author,
-        armorChars: ordered.reduce((n, p) => n + p.text.length, 0),
-      });
+      this.completed.set(setKey, set);
+      if (this.completed.size > MAX_COMPLETED_SETS) this.completed.delete(this.completed.keys().next().value!);
+      units.push(unitOf(setKey, set, author));
     }
-    return units;
+    return { units, continuations };
   }
 
   get pendingCount(): number {
@@ -72,6 +84,7 @@ export class ArmorUnits {
 
   clear(): void {
     this.pending.clear();
+    this.completed.clear();
   }
 
   private evict(): void {
@@ -80,6 +93,19 @@ export class ArmorUnits {
       this.pending.delete(key);
     }
   }
+}
+
+function unitOf(key: string, set: PendingSet, author: string | undefined): ArmorUnit {
+  const ordered = [...set.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+  const members = [...new Set(ordered.map((p) => p.element))];
+  return {
+    key,
+    anchor: members[0]!,
+    members,
+    parts: ordered.map((p) => p.text),
+    author,
+    armorChars: ordered.reduce((n, p) => n + p.text.length, 0),
+  };
 }
 
 /** The armor's own characters: page noise (spaces, zero-width characters, quote markers) removed. */

@@ -21,11 +21,19 @@ export function overlayStyle(rect: Box): Record<'top' | 'left' | 'width' | 'heig
   };
 }
 
+/** Exactly over the target; a target smaller than `minHeight` gets a frame growing upwards (compose boxes sit low). */
+export function over(r: Box & { bottom: number }, minHeight: number): Box {
+  const height = Math.max(r.height, minHeight);
+  return { top: r.bottom - height, left: r.left, width: r.width, height };
+}
+
 export interface OverlayEnv {
   win: Pick<Window, 'addEventListener' | 'removeEventListener' | 'requestAnimationFrame' | 'cancelAnimationFrame'>;
   ResizeObserver?: typeof ResizeObserver;
   /** Minimum size of the frame (a tiny one-line box still needs room for the security pattern). */
   minHeightPx?: number;
+  /** Where to put the element relative to the target's rectangle (default: exactly over it). */
+  place?(rect: Box & { bottom: number; right: number }): Box;
 }
 
 export interface OverlayHandle {
@@ -47,8 +55,8 @@ export function followTarget(frame: HTMLElement, target: Element, env: OverlayEn
       return;
     }
     const r = target.getBoundingClientRect();
-    const style = overlayStyle({ top: r.top, left: r.left, width: r.width, height: Math.max(r.height, env.minHeightPx ?? 0) });
-    Object.assign(frame.style, style);
+    const rect = { top: r.top, left: r.left, width: r.width, height: r.height, bottom: r.bottom, right: r.right };
+    Object.assign(frame.style, overlayStyle(env.place ? env.place(rect) : over(rect, env.minHeightPx ?? 0)));
   };
   const schedule = () => {
     if (!raf) raf = env.win.requestAnimationFrame(measure);

@@ -1,0 +1,102 @@
+/**
+ * The small Overcrypt control next to the site's compose box: encryption on/off for this conversation (a trusted
+ * click toggles it), who it is encrypted to (people / devices), and warnings. It holds no secrets: everything on it
+ * is status the page could learn anyway. Lives in a closed shadow root so the site's CSS does not restyle it.
+ */
+import type { PageStatus } from '../../lib/api';
+import { followTarget, type OverlayHandle } from '../../lib/page/overlay';
+import type { ComposeState } from './compose';
+import { OWN_ATTR } from './display';
+import { COMPOSE_MIN_HEIGHT_PX } from './compose';
+
+export interface ChipModel {
+  status?: PageStatus;
+  compose: ComposeState;
+  hasConversation: boolean;
+}
+
+/** The chip's text and tone for a model (pure, unit-tested). */
+export function chipText(m: ChipModel): { text: string; tone: 'on' | 'off' | 'warn' } {
+  const s = m.status;
+  if (!s) return { text: '🔓 Overcrypt…', tone: 'off' };
+  if (!s.registered) return { text: '🔓 Overcrypt: not set up', tone: 'off' };
+  if (s.locked) return { text: '🔒 Overcrypt locked: unlock from the toolbar', tone: 'warn' };
+  if (!m.hasConversation) return { text: '🔓 Overcrypt', tone: 'off' };
+  if (!s.encryptionOn) return { text: '🔓 Not encrypted: click to encrypt', tone: 'off' };
+  const c = m.compose;
+  if (c.kind === 'blocked') {
+    return { text: c.reason === 'siteBoxChanged' ? '⚠ Blocked: text appeared in the site’s box' : '⚠ Secure compose was removed by the page', tone: 'warn' };
+  }
+  if (c.kind === 'failed') return { text: `⚠ Secure compose unavailable (${c.code})`, tone: 'warn' };
+  if (c.kind === 'open' && c.covered) return { text: '⚠ Secure compose is covered', tone: 'warn' };
+  const r = s.recipients;
+  const who = r ? ` to ${r.people} ${r.people === 1 ? 'person' : 'people'} · ${r.devices} ${r.devices === 1 ? 'device' : 'devices'}` : '';
+  const warn = s.warnings.length > 0 ? ` · ⚠ ${s.warnings.length}` : '';
+  return { text: `🔒 Encrypted${who}${warn}`, tone: s.warnings.length > 0 ? 'warn' : 'on' };
+}
+
+export function warningLines(s: PageStatus | undefined): string[] {
+  return (s?.warnings ?? []).map((w) =>
+    w.kind === 'noCard' ? `${w.handle} has no Overcrypt key and cannot read` : w.kind === 'keyChanged' ? `${w.identity}: key changed` : `${w.identity}: new device`,
+  );
+}
+
+export class StatusChip {
+  private readonly host: HTMLElement;
+  private readonly button: HTMLButtonElement;
+  private overlay: OverlayHandle | undefined;
+  private target: Element | undefined;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly win: Window & typeof globalThis,
+    container: HTMLElement,
+    onToggle: () => void,
+  ) {
+    this.host = doc.createElement('div');
+    this.host.setAttribute(OWN_ATTR, 'chip');
+    const shadow = this.host.attachShadow({ mode: 'closed' });
+    const style = doc.createElement('style');
+    style.textContent = `button{all:initial;font:11px/16px system-ui,sans-serif;padding:0 6px;border-radius:8px;cursor:pointer;
+      background:#e6e6e6;color:#222;white-space:nowrap;box-shadow:0 0 0 1px #bbb}
+      button[data-tone=on]{background:#d7f0d9;color:#1b5e20}button[data-tone=warn]{background:#ffe9b3;color:#7a4b00}`;
+    this.button = doc.createElement('button');
+    this.button.type = 'button';
+    this.button.addEventListener('click', (e) => {
+      if (e.isTrusted) onToggle(); // page scripts cannot switch encryption off by a synthetic click
+    });
+    shadow.append(style, this.button);
+    container.append(this.host);
+  }
+
+  /** Shows the chip as a strip just above the compose box, right-aligned. */
+  attach(target: Element | null): void {
+    if (target === this.target && target?.isConnected) return;
+    this.overlay?.stop();
+    this.overlay = undefined;
+    this.target = target ?? undefined;
+    if (!target) {
+      this.host.style.display = 'none';
+      return;
+    }
+    Object.assign(this.host.style, { display: 'block', textAlign: 'right', pointerEvents: 'none' });
+    this.button.style.pointerEvents = 'auto';
+    this.overlay = followTarget(this.host, target, {
+      win: this.win,
+      ResizeObserver: this.win.ResizeObserver,
+      place: (r) => ({ top: Math.max(0, r.bottom - Math.max(r.height, COMPOSE_MIN_HEIGHT_PX) - 18), left: r.left, width: r.width, height: 16 }),
+    });
+  }
+
+  render(model: ChipModel): void {
+    const { text, tone } = chipText(model);
+    this.button.textContent = text;
+    this.button.dataset.tone = tone;
+    this.button.title = warningLines(model.status).join('\n');
+  }
+
+  remove(): void {
+    this.overlay?.stop();
+    this.host.remove();
+  }
+}
