@@ -1,8 +1,9 @@
 /**
  * The personal security pattern: a colour and three symbols the user picks once, shown in every Overcrypt frame
- * so a web page cannot draw a convincing fake (it does not know the pattern). Stored by the worker as a short
- * string:   "v1:<colour>:<symbol>,<symbol>,<symbol>"   e.g. "v1:teal:3,11,7"  (indices into SYMBOLS).
- * Compose/display frames render it with <SecurityPatternView pattern={job.securityPattern} />.
+ * so a web page cannot draw a convincing fake (it does not know the pattern). Stored by the worker as a short,
+ * human-readable string, so that even a view that shows it verbatim shows something recognisable:
+ *   "<symbol><symbol><symbol> <colour>"   e.g. "🦊🌵⭐ teal"
+ * Views render it with <SecurityPatternView pattern={...} />.
  */
 import { t } from './i18n';
 
@@ -20,17 +21,18 @@ export interface SecurityPattern {
 }
 
 export function formatPattern(p: SecurityPattern): string {
-  return `v1:${p.colour}:${p.symbols.join(',')}`;
+  return `${p.symbols.map((i) => SYMBOLS[i]).join('')} ${p.colour}`;
 }
 
-/** Parses the stored form; null when absent or malformed (frames then show a neutral "no pattern" state). */
+/** Parses the stored form; null when absent or malformed (views then show a neutral "no pattern" state). */
 export function parsePattern(s: string | undefined): SecurityPattern | null {
-  const m = /^v1:([a-z]+):(\d{1,2}),(\d{1,2}),(\d{1,2})$/.exec(s ?? '');
+  const m = /^(\S+) ([a-z]+)$/u.exec(s ?? '');
   if (!m) return null;
-  const colour = m[1] as PatternColour;
+  const colour = m[2] as PatternColour;
   if (!PATTERN_COLOURS.includes(colour)) return null;
-  const symbols = [m[2], m[3], m[4]].map(Number);
-  if (symbols.some((i) => i >= SYMBOLS.length)) return null;
+  // Every symbol is one code point, so splitting by code point is exact.
+  const symbols = Array.from(m[1]!).map((ch) => (SYMBOLS as readonly string[]).indexOf(ch));
+  if (symbols.length !== PATTERN_SYMBOL_COUNT || symbols.some((i) => i < 0)) return null;
   return { colour, symbols };
 }
 
