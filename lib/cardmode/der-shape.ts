@@ -32,6 +32,8 @@ const OID_LETTERS: ReadonlyMap<string, string> = new Map([
 ]);
 /** envelopedData, then per recipient: Ed25519 + {Ed25519, KDF2, SHA-384, SHA-384, AES-CBC}; data, GCM; params, SHA-512. */
 const OID_PATTERN = /^E(?:ddKhhC)+DGPS$/;
+/** Same for `encrypt` without a signature (org archive blobs). */
+const OID_PATTERN_UNSIGNED = /^E(?:ddKhhC)+DG$/;
 const MAX_DEPTH = 16;
 const MAX_NODES = 50_000;
 /**
@@ -42,12 +44,12 @@ const MAX_NODES = 50_000;
 const NESTED_DER_MIN = 64;
 
 /** Throws `Malformed` unless the message info has the shape virgil-crypto writes. Returns its length. */
-export function checkCardMessageShape(bytes: Uint8Array): number {
+export function checkCardMessageShape(bytes: Uint8Array, options: { signed: boolean } = { signed: true }): number {
   const budget = { nodes: 0, oids: '' };
   if (bytes.length < 2 || bytes[0] !== 0x30) fail(ErrorCode.Malformed, 'not a card message');
   const top = readTlv(bytes, 0, bytes.length);
   walk(bytes, top.valueStart, top.end, 1, budget);
-  if (!OID_PATTERN.test(budget.oids)) fail(ErrorCode.Malformed, 'DER: unexpected structure');
+  if (!(options.signed ? OID_PATTERN : OID_PATTERN_UNSIGNED).test(budget.oids)) fail(ErrorCode.Malformed, 'DER: unexpected structure');
   return top.end;
 }
 
