@@ -5,7 +5,7 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { ApiClient } from '../lib/api';
-import type { DirectoryCheck, ProgressEvent } from './api-ext';
+import type { ProgressEvent } from '../lib/api';
 
 /** The page the user is looking at in the current tab. */
 export interface CurrentTab {
@@ -21,9 +21,7 @@ export interface UiEnv {
   requestHostPermission(host: string): Promise<boolean>;
   /** Opens one of our extension pages in a tab. */
   openPage(page: 'firstrun' | 'options'): void;
-  /** Directory reachability (TODO(api): `directory/check`; entrypoints fall back to a plain fetch). */
-  checkDirectory(url: string): Promise<DirectoryCheck>;
-  /** Progress of long operations pushed by the worker (TODO(api)); absent -> views show indeterminate progress. */
+  /** Progress of long operations pushed by the worker (PagePush 'progress'); absent -> indeterminate progress. */
   subscribeProgress?(listener: (e: ProgressEvent) => void): () => void;
   /** Wall clock, injectable for tests. */
   now(): number;

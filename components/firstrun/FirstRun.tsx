@@ -6,8 +6,7 @@
  * no backup step (the backup exists).
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ApiClient, BackupStatus, RegisterResult, SettingsView, Status } from '../../lib/api';
-import type { DirectoryCheck, ProgressEvent } from '../api-ext';
+import type { ApiClient, BackupStatus, DirectoryCheck, ProgressEvent, RegisterResult, SettingsView, Status } from '../../lib/api';
 import { UiProvider, useUi, type Ui, type UiEnv } from '../context';
 import { toOvercryptError, useAction, useLoad } from '../hooks';
 import { t } from '../i18n';
@@ -216,13 +215,13 @@ interface StepProps {
 }
 
 function DirectoryStep(props: StepProps & { locked: boolean }) {
-  const { env } = useUi();
+  const { api } = useUi();
   const { form } = props;
   const [check, setCheck] = useState<{ url: string; result?: DirectoryCheck; error?: OvercryptError } | undefined>(undefined);
   const valid = hostOf(form.directoryUrl) !== null;
   const run = (url: string) => {
     setCheck({ url });
-    env.checkDirectory(url).then(
+    api.call({ type: 'directory/check', url }).then(
       (result) => setCheck((c) => (c?.url === url ? { url, result } : c)),
       (e: unknown) => setCheck((c) => (c?.url === url ? { url, error: toOvercryptError(e) } : c)),
     );

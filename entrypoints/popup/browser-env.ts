@@ -3,13 +3,10 @@
  * UiEnv the preact views receive, and installs browser.i18n as the message lookup.
  */
 import { browser } from 'wxt/browser';
-import { API_TAG, createApiClient, type ApiClient } from '../../lib/api';
-import { ErrorCode, isError, OvercryptError } from '../../lib/errors';
-import { callExt, type DirectoryCheck, type ProgressEvent } from '../../components/api-ext';
+import { API_TAG, createApiClient, type ApiClient, type ProgressEvent } from '../../lib/api';
 import type { CurrentTab, UiEnv } from '../../components/context';
 import { setMessageLookup } from '../../components/i18n';
 
-const DIRECTORY_CHECK_TIMEOUT_MS = 5000;
 const CONTENT_SCRIPT_TIMEOUT_MS = 400;
 
 export function setupExtensionPage(): { api: ApiClient; env: UiEnv } {
@@ -24,7 +21,6 @@ export function setupExtensionPage(): { api: ApiClient; env: UiEnv } {
       return browser.permissions.request({ origins });
     },
     openPage: (page) => void browser.tabs.create({ url: browser.runtime.getURL(`/${page}.html` as '/popup.html') }),
-    checkDirectory: (url) => checkDirectory(api, url),
     subscribeProgress: (listener) => {
       const onMessage = (msg: unknown) => {
         const m = msg as { tag?: unknown; push?: unknown } & Partial<ProgressEvent>;
@@ -58,22 +54,4 @@ async function currentTab(): Promise<CurrentTab | null> {
     new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CONTENT_SCRIPT_TIMEOUT_MS)),
   ]);
   return { host: url.host, ...(conversationId ? { conversationId } : {}) };
-}
-
-/** Asks the worker (TODO(api) `directory/check`); on a worker that does not know it yet, fetches the URL here. */
-async function checkDirectory(api: ApiClient, url: string): Promise<DirectoryCheck> {
-  try {
-    return await callExt(api, { type: 'directory/check', url });
-  } catch (e) {
-    if (!isError(e, ErrorCode.Malformed)) throw e;
-  }
-  const started = performance.now();
-  try {
-    await fetch(url, { method: 'GET', signal: AbortSignal.timeout(DIRECTORY_CHECK_TIMEOUT_MS), credentials: 'omit' });
-    // Any HTTP answer means something listens there; the worker checks the app key when registering.
-    return { reachable: true, latencyMs: Math.round(performance.now() - started) };
-  } catch (e) {
-    const err = new OvercryptError(ErrorCode.Network, e instanceof Error ? e.message : 'no answer');
-    return { reachable: false, error: err.toJSON() };
-  }
 }

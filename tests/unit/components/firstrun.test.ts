@@ -2,8 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { h } from 'preact';
 import { FirstRunPage } from '../../../components/firstrun/FirstRun';
-import type { ProgressEvent } from '../../../components/api-ext';
-import type { SettingsView } from '../../../lib/api';
+import type { ProgressEvent, SettingsView } from '../../../lib/api';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import { parsePattern } from '../../../components/pattern';
 import {
@@ -23,7 +22,12 @@ const settings = (locked: string[] = [], dir = 'https://dir.corp.test'): Setting
 const registered = { identity: 'alice@irc.test', deviceCardId: 'd'.repeat(64), fingerprint: 'abcdef0123456789' };
 
 async function start(handlers: Handlers, envPatch = {}) {
-  const fake = fakeApi({ 'status/get': unregistered, 'settings/get': () => settings(), ...handlers });
+  const fake = fakeApi({
+    'status/get': unregistered,
+    'settings/get': () => settings(),
+    'directory/check': () => ({ reachable: true, latencyMs: 12 }),
+    ...handlers,
+  });
   let clock = 1_000_000;
   const env = fakeEnv({ now: () => (clock += 1000), ...envPatch });
   await mount(h(FirstRunPage, { api: fake.api, env }));
@@ -151,9 +155,9 @@ describe('first run: new account', () => {
   it('shows an unreachable directory with its error and lets the user check again', async () => {
     let up = false;
     const checks: string[] = [];
-    await start({}, {
-      checkDirectory: async (u: string) => {
-        checks.push(u);
+    await start({
+      'directory/check': ({ url }) => {
+        checks.push(url);
         return up ? { reachable: true, latencyMs: 12 } : { reachable: false, error: { code: 'Network', message: 'connection refused' } };
       },
     });

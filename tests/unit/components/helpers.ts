@@ -52,7 +52,6 @@ export function fakeEnv(overrides: Partial<UiEnv> = {}): UiEnv {
     currentTab: async () => null,
     requestHostPermission: async () => true,
     openPage: () => undefined,
-    checkDirectory: async () => ({ reachable: true, latencyMs: 12 }),
     now: () => Date.UTC(2026, 10, 25, 9, 0, 0),
     ...overrides,
   };
