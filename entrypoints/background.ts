@@ -1,3 +1,109 @@
+/**
+ * The background service worker: thin. Listeners are wired synchronously at start (an MV3 worker woken by an
+ * event must have its listener registered in the first turn); all work is delegated to lib/service.
+ *
+ * Plug-in point for the integrator: `createEngines()` below returns the crypto/protocol engines
+ * (lib/service/engines.ts). Until they are wired, `unwiredEngines()` answers Internal for crypto operations.
+ */
+import { browser } from 'wxt/browser';
+import wasmUrl from 'virgil-crypto/dist/libfoundation.browser.wasm?url';
+import { ensureCrypto } from '../lib/crypto/init';
+import { isApiEnvelope } from '../lib/api/client';
+import type { PagePush, WorkerPush } from '../lib/api/messages';
+import { openStorage } from '../lib/storage/db';
+import {
+  OvercryptService,
+  MAINTENANCE_ALARM,
+  MAINTENANCE_PERIOD_MINUTES,
+  ephemeralStore,
+  managedPolicySource,
+  sessionKeyStore,
+  unwiredEngines,
+  type Engines,
+  type Notifier,
+  type SenderInfo,
+  type StorageAreaLike,
+} from '../lib/service';
+
+/** The integrator replaces this with the real engines (x3dh/ratchet/senderkeys/cards/backup...). */
+function createEngines(): Engines {
+  return unwiredEngines();
+}
+
 export default defineBackground(() => {
-  // Wired in the background service worker issue.
+  const chromeApi = browser;
+  const session = chromeApi.storage.session as unknown as StorageAreaLike;
+  // Content scripts must never read the unlocked key (this is the default; set it explicitly anyway).
+  void chromeApi.storage.session.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
+
+  // Once per worker start; nothing is regenerated on wake. The WASM URL comes from the bundle.
+  const crypto = ensureCrypto({ locateFile: () => wasmUrl }).catch((e: unknown) => {
+    console.error('Overcrypt: crypto init failed', e instanceof Error ? e.message : 'unknown');
+    throw e;
+  });
+
+  const notifier: Notifier = {
+    async toFrame(tabId, frameId, push: WorkerPush) {
+      await chromeApi.tabs.sendMessage(tabId, push, { frameId });
+    },
+    async broadcast(push: WorkerPush) {
+      await Promise.allSettled([
+        chromeApi.runtime.sendMessage(push),
+        ...(await chromeApi.tabs.query({})).map((t) => (t.id === undefined ? undefined : chromeApi.tabs.sendMessage(t.id, push))),
+      ]);
+    },
+    async toExtensionPages(push: PagePush) {
+      await chromeApi.runtime.sendMessage(push).catch(() => undefined);
+    },
+  };
+
+  const service: Promise<OvercryptService> = (async () => {
+    const db = await openStorage();
+    return new OvercryptService({
+      db,
+      sessionKeys: sessionKeyStore(session),
+      ephemeral: ephemeralStore(session),
+      clock: { now: () => Date.now() },
+      fetch: (input, init) => fetch(input, init),
+      engines: createEngines(),
+      policy: managedPolicySource(chromeApi.storage.managed as unknown as StorageAreaLike | undefined),
+      self: { extensionId: chromeApi.runtime.id, extensionOrigin: new URL(chromeApi.runtime.getURL('/')).origin },
+      notifier,
+    });
+  })();
+
+  // Every message: our envelope only. No onMessageExternal listener: other extensions get no answer.
+  chromeApi.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
+    if (!isApiEnvelope(message)) return false;
+    void (async () => {
+      await crypto.catch(() => undefined); // requests that need crypto fail with a typed error from the engine
+      const s = await service;
+      sendResponse(await s.handle(message.request, sender as SenderInfo));
+    })().catch(() => sendResponse({ ok: false, error: { code: 'Internal', message: 'the worker could not start' } }));
+    return true; // answer asynchronously
+  });
+
+  chromeApi.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name !== MAINTENANCE_ALARM) return;
+    void service.then(async (s) => {
+      await crypto.catch(() => undefined);
+      await s.onAlarm(alarm.name);
+    });
+  });
+
+  chromeApi.storage.onChanged.addListener((_changes, area) => {
+    if (area === 'managed') void service.then((s) => s.onPolicyChanged());
+  });
+
+  chromeApi.runtime.onInstalled.addListener((details) => {
+    if (details.reason === 'install') void chromeApi.tabs.create({ url: chromeApi.runtime.getURL('/firstrun.html') });
+  });
+
+  // The alarm drives auto-lock and maintenance even when no page talks to us; create it once.
+  void chromeApi.alarms.get(MAINTENANCE_ALARM).then((existing) => {
+    if (!existing) void chromeApi.alarms.create(MAINTENANCE_ALARM, { periodInMinutes: MAINTENANCE_PERIOD_MINUTES });
+  });
+
+  // Enforce auto-lock right at wake, before any request arrives.
+  void service.then((s) => s.wake()).catch(() => undefined);
 });

@@ -25,3 +25,4 @@ export { InMemoryEphemeralStore, type EphemeralStore } from './ephemeral';
 export { runMaintenance, TASKS, MAINTENANCE_ALARM, MAINTENANCE_PERIOD_MINUTES, type MaintenanceReport, type MaintenanceTask } from './maintenance';
 export { checkPlacement, type PagePlacement } from './header-check';
 export { unwiredEngines } from './unwired';
+export { sessionKeyStore, ephemeralStore, managedPolicySource, type StorageAreaLike } from './adapters';

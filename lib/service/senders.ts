@@ -31,11 +31,12 @@ export interface ExtensionPages {
   display: string[];
 }
 
+/** WXT names a directory entrypoint `entrypoints/<name>/index.html` as `/<name>.html`. */
 export const DEFAULT_PAGES: ExtensionPages = {
   popup: ['/popup.html'],
-  tabs: ['/onboarding.html', '/options.html', '/manage.html'],
-  compose: ['/compose.html'],
-  display: ['/display.html'],
+  tabs: ['/options.html', '/firstrun.html'],
+  compose: ['/compose-frame.html'],
+  display: ['/display-frame.html'],
 };
 
 export interface SelfIdentity {

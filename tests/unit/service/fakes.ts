@@ -26,10 +26,10 @@ export const DEVICE_PRIVATE_KEY = Uint8Array.from({ length: 32 }, (_, i) => (i *
 
 export const senders = {
   popup: (): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/popup.html` }),
-  tab: (): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/onboarding.html`, tab: { id: 99 }, frameId: 0 }),
+  tab: (): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/firstrun.html`, tab: { id: 99 }, frameId: 0 }),
   cs: (tab = 1, frame = 0): SenderInfo => ({ id: EXT_ID, origin: `https://${HOST}`, url: `https://${HOST}/#/chan`, tab: { id: tab }, frameId: frame }),
-  compose: (tab = 1, frame = 5): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/compose.html`, tab: { id: tab }, frameId: frame, documentId: `doc-${tab}-${frame}` }),
-  display: (tab = 1, frame = 6): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/display.html`, tab: { id: tab }, frameId: frame }),
+  compose: (tab = 1, frame = 5): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/compose-frame.html`, tab: { id: tab }, frameId: frame, documentId: `doc-${tab}-${frame}` }),
+  display: (tab = 1, frame = 6): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/display-frame.html`, tab: { id: tab }, frameId: frame }),
   otherExtension: (): SenderInfo => ({ id: 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', origin: 'chrome-extension://zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', url: 'chrome-extension://zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz/x.html' }),
   unknownPage: (): SenderInfo => ({ id: EXT_ID, origin: EXT, url: `${EXT}/secret-debug.html` }),
 };
