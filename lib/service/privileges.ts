@@ -31,8 +31,8 @@ export const PRIVILEGES: { readonly [K in RequestType]: Privilege } = {
 
   'directory/check': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
   'page/context': { who: CS, whileLocked: true, beforeRegistration: true },
-  'page/status': { who: CS, whileLocked: true, beforeRegistration: true },
-  'page/setEncryption': { who: [...CS, 'composeFrame'], activity: true },
+  'page/status': { who: [...CS, ...UI], whileLocked: true, beforeRegistration: true },
+  'page/setEncryption': { who: [...CS, 'composeFrame', ...UI], activity: true },
   'armor/found': { who: CS },
   'compose/open': { who: CS },
   'compose/output': { who: CS },

@@ -324,6 +324,14 @@ export class OvercryptService {
     return this.deps.ephemeral.get<PageContext>(this.contextKey(caller));
   }
 
+  /** The caller's own page context (content script), else the last one reported for the conversation. */
+  private async contextFor(caller: Caller, host: string, conversationId: string | undefined): Promise<PageContext | undefined> {
+    const own = caller.kind === 'contentScript' ? await this.pageContext(caller) : undefined;
+    if (own) return own.host === host.toLowerCase() ? own : undefined;
+    if (conversationId === undefined) return undefined;
+    return this.deps.ephemeral.get<PageContext>(`lastctx:${conversationKey(host, conversationId)}`);
+  }
+
   private conversationRef(ctx: PageContext, conversationId: string): ConversationRef {
     return {
       host: ctx.host.toLowerCase(),
@@ -497,11 +505,13 @@ export class OvercryptService {
     'page/context': async (req, caller) => {
       const ctx = { ...req.context, host: req.context.host.toLowerCase() };
       await this.deps.ephemeral.set(this.contextKey(caller), ctx);
+      // The popup has no page context of its own: it reads the last one reported for the conversation.
+      if (ctx.conversation) await this.deps.ephemeral.set(`lastctx:${conversationKey(ctx.host, ctx.conversation.id)}`, ctx);
       return this.pageStatus(ctx.host, ctx.conversation?.id, ctx);
     },
     'page/status': async (req, caller) => {
-      const ctx = await this.pageContext(caller);
-      return this.pageStatus(req.host, req.conversationId, ctx?.host === req.host.toLowerCase() ? ctx : undefined);
+      const ctx = await this.contextFor(caller, req.host, req.conversationId);
+      return this.pageStatus(req.host, req.conversationId, ctx);
     },
     'page/setEncryption': async (req, caller) => {
       const site = siteOf(this.effective.config, req.host);
@@ -512,8 +522,7 @@ export class OvercryptService {
       await this.saveUserSettings(
         applyUserPatch(this.user, { conversations: { [conversationKey(req.host, req.conversationId)]: req.on } }, this.effective.locked),
       );
-      const ctx = caller.kind === 'contentScript' ? await this.pageContext(caller) : undefined;
-      return this.pageStatus(req.host, req.conversationId, ctx);
+      return this.pageStatus(req.host, req.conversationId, await this.contextFor(caller, req.host, req.conversationId));
     },
     'armor/found': async (req, caller) => {
       const handle = await this.jobs.openDisplay({

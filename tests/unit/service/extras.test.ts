@@ -35,3 +35,14 @@ describe('compose/block, directory/check, progress, security pattern', () => {
     expect(r.value).toMatchObject({ ok: false, securityPattern: 'seed-7f3a' });
   });
 });
+
+describe('popup view of the current page', () => {
+  it('reads the status of the conversation the content script reported, and toggles encryption', async () => {
+    const t = await registeredWorld();
+    const s = await t.call(senders.popup(), { type: 'page/status', host: HOST, conversationId: '#chan' });
+    expect(s.value).toMatchObject({ siteEnabled: true, encryptionOn: true, recipients: { people: 1, devices: 1 } });
+    const off = await t.call(senders.popup(), { type: 'page/setEncryption', host: HOST, conversationId: '#chan', on: false });
+    expect(off.value).toMatchObject({ encryptionOn: false });
+    expect((await t.call(senders.cs(), { type: 'page/status', host: HOST, conversationId: '#chan' })).value.encryptionOn).toBe(false);
+  });
+});
