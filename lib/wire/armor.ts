@@ -44,7 +44,7 @@ const MIN_DAMAGED_DATA = 16;
 
 const CHECK_PRIME = 14_776_331; // largest prime < 62^4
 const SET_PRIME = 916_132_829; // largest prime < 62^5
-const HASH_BASE = 1_000_003;
+const HASH_BASE = 127; // small, so the finder's prefix sums stay in int32 arithmetic (127·2^24 < 2^31)
 const SEPARATOR = 46; // what cleanText writes for a character that breaks an armor
 /** base62 value + 1 by ASCII code (0 for the separator): local, hot in the finder's loops. */
 const HASH_VALUE = new Uint8Array(128);
@@ -109,6 +109,7 @@ export function armoredLength(bodyBytes: number): number {
 }
 
 function encodeBody(envelope: Envelope): string {
+  if (typeof envelope !== 'object' || envelope === null) fail(ErrorCode.Malformed, 'not an envelope');
   const checked = makeEnvelope(envelope.kind, envelope.body);
   if (envelope.version !== ENVELOPE_VERSION) fail(ErrorCode.UnsupportedVersion, 'unsupported envelope version');
   return base62Encode(checked.body);
@@ -159,7 +160,7 @@ export function findArmor(text: string): ArmorMatch[] {
   const runEnd = new Uint32Array(n + 1);
   runEnd[n] = n;
   for (let i = n - 1; i >= 0; i--) runEnd[i] = codes[i] === SEPARATOR ? i : codes[i + 1] === SEPARATOR ? i + 1 : runEnd[i + 1]!;
-  const prefix = new Float64Array(n + 1);
+  const prefix = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i]! * HASH_BASE + HASH_VALUE[codes[i]!]!) % CHECK_PRIME;
 
   const found: ArmorMatch[] = [];
@@ -193,7 +194,7 @@ interface Candidate {
 }
 
 /** Reads the armor structure at `at` within a run of letters/digits ending at `runEnd`. */
-function readCandidate(codes: Uint8Array, at: number, runEnd: number, prefix: Float64Array): Candidate | undefined {
+function readCandidate(codes: Uint8Array, at: number, runEnd: number, prefix: Int32Array): Candidate | undefined {
   let p = at + 2;
   if (runEnd - at < SINGLE_PART_OVERHEAD) return undefined;
   if (base62Value(codes[p++]!) !== ENVELOPE_VERSION) return undefined;
@@ -229,11 +230,11 @@ function readNumber(codes: Uint8Array, at: number, width: number): number {
   return v;
 }
 
-/** codes[from, to) as a string, in chunks (argument lists have a length limit). */
+const latin1 = new TextDecoder('latin1');
+
+/** codes[from, to) as a string (all ASCII, so Latin-1 decoding is exact). */
 function asciiString(codes: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let at = from; at < to; at += 8192) s += String.fromCharCode(...codes.subarray(at, Math.min(to, at + 8192)));
-  return s;
+  return latin1.decode(codes.subarray(from, to));
 }
 
 function powMod(base: number, exp: number, mod: number): number {
@@ -372,6 +373,7 @@ export class Reassembler {
 
 function checkPart(part: ArmorPart): void {
   const ok =
+    typeof part === 'object' && part !== null &&
     part.version === ENVELOPE_VERSION &&
     kindFromLetter(KIND_LETTER[part.kind] ?? '') === part.kind &&
     Number.isInteger(part.count) && part.count >= 1 && part.count <= MAX_ARMOR_PARTS &&

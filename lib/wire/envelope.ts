@@ -70,6 +70,7 @@ export function makeEnvelope(kind: EnvelopeKind, body: Uint8Array): Envelope {
 }
 
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  if (typeof envelope !== 'object' || envelope === null) fail(ErrorCode.Malformed, 'not an envelope');
   if (envelope.version !== ENVELOPE_VERSION) fail(ErrorCode.UnsupportedVersion, 'unsupported envelope version');
   checkEnvelope(envelope.kind, envelope.body);
   return concatBytes(Uint8Array.of(envelope.version, envelope.kind), envelope.body);

@@ -220,6 +220,13 @@ describe('chunking and reassembly', () => {
     expect(splitArmor(makeEnvelope(EnvelopeKind.Control, new Uint8Array(200_000)), 100_000)).toHaveLength(3);
   });
 
+  it('refuses non-objects with Malformed', () => {
+    expectCode(() => new Reassembler().add(null as unknown as ArmorPart), ErrorCode.Malformed);
+    expectCode(() => splitArmor(null as unknown as Envelope, 100), ErrorCode.Malformed);
+    expectCode(() => armorEnvelope({ version: 1, kind: EnvelopeKind.Control, body: 'x' as unknown as Uint8Array }), ErrorCode.Malformed);
+    expectCode(() => findArmor(42 as unknown as string), ErrorCode.Malformed);
+  });
+
   it('refuses invalid hand-made parts with Malformed', () => {
     const good = partsOf(armorEnvelope(makeEnvelope(EnvelopeKind.Control, new Uint8Array(8))))[0]!;
     for (const bad of [{ count: 0 }, { count: 62 }, { index: 1 }, { setId: 'abc' }, { kind: 9 }, { version: 2 }, { data: 'x' }]) {
