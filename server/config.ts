@@ -14,6 +14,7 @@
  *   --cors-origin <origin>      (repeatable) extra allowed origins besides browser-extension ones
  *   --trust-proxy               honour X-Forwarded-For (behind your own proxy only)
  *   --log-level info            OVERCRYPT_LOG_LEVEL  (silent|error|warn|info|debug)
+ *   --next-steps                print how to load the extension once listening (npm start)
  */
 import { parseArgs } from 'node:util';
 import type { RegistrationMode } from './core/accounts';
@@ -33,12 +34,13 @@ export interface ServerConfig {
   corsOrigins: string[];
   trustProxy: boolean;
   logLevel: string;
+  nextSteps: boolean;
 }
 
 export const USAGE = `Usage: npm run directory -- [--host 127.0.0.1] [--port 8787] [--db sqlite:./data/overcrypt.db|postgres://...]
   [--app-key ./data/app-key] [--registration open|invite|closed] [--token-ttl 1h] [--admin-token SECRET]
   [--claim-limit 300] [--sqlite-sync full|normal] [--scrypt-log-n 15] [--cors-origin ORIGIN]... [--trust-proxy]
-  [--log-level info]`;
+  [--log-level info] [--next-steps]`;
 
 export class ConfigError extends Error {}
 
@@ -77,6 +79,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'cors-origin': { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'next-steps': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -105,5 +108,6 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     corsOrigins: values['cors-origin'] ?? [],
     trustProxy: values['trust-proxy'] ?? false,
     logLevel: values['log-level'] ?? env.OVERCRYPT_LOG_LEVEL ?? 'info',
+    nextSteps: values['next-steps'] ?? false,
   };
 }

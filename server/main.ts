@@ -2,6 +2,8 @@
  * `npm run directory -- [flags]`: starts the Overcrypt directory (see server/config.ts for flags).
  * Prints `overcrypt-directory listening on <url>` once ready (tests and the bench wait for it).
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseConfig, ConfigError, isLoopback, type ServerConfig } from './config';
 import { loadAppIdentity } from './core/appIdentity';
 import { serverCrypto } from './core/crypto';
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   }
   const server = await startDirectory(config);
   console.log(`overcrypt-directory listening on ${server.address}`);
+  if (config.nextSteps) console.log(nextSteps(config, server.address));
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -65,6 +68,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function nextSteps(config: ServerConfig, address: string): string {
+  const extension = resolve('.output/chrome-mv3');
+  return [
+    '',
+    `Overcrypt directory is running at ${address}`,
+    `  storage: ${redactUrl(config.db)}   registration: ${config.registration}   app key: ${config.appKeyEnv ? 'OVERCRYPT_APP_KEY' : resolve(config.appKeyPath)}`,
+    '',
+    'Next:',
+    `  1. Load the extension: open chrome://extensions, switch on Developer mode, "Load unpacked" and pick`,
+    `     ${extension}${existsSync(extension) ? '' : '   (not built yet: npm run build)'}`,
+    `  2. Open the Overcrypt popup, keep the directory ${address} and create your account.`,
+    '  3. Invite codes (for --registration invite): npm run directory:invite',
+    '     API description: ' + `${address}/openapi.json` + '   health: ' + `${address}/healthz`,
+    '  Stop with Ctrl-C. Tests: npm test',
+    '',
+  ].join('\n');
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
