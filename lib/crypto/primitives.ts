@@ -104,6 +104,18 @@ function algId(name: 'CURVE25519' | 'ED25519' | 'SHA512'): number {
   return id;
 }
 
+// Algorithm descriptors hold no key material; creating one costs as much as a hash, so keep
+// one per foundation instance (never freed: two small objects for the life of the worker).
+const algInfoCache = new WeakMap<object, Map<string, unknown>>();
+function algInfo(name: 'CURVE25519' | 'ED25519'): unknown {
+  const f = foundation();
+  let cache = algInfoCache.get(f);
+  if (!cache) algInfoCache.set(f, (cache = new Map()));
+  let info = cache.get(name);
+  if (!info) cache.set(name, (info = f.SimpleAlgInfo.newWithAlgId(algId(name))));
+  return info;
+}
+
 // ---- random -----------------------------------------------------------------------------------
 
 /** `length` cryptographically secure random bytes (WebCrypto). */
@@ -131,7 +143,7 @@ export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
   return withWasm((own) => {
     const f = foundation();
     const curve = own(new f.Curve25519());
-    const info = own(f.SimpleAlgInfo.newWithAlgId(algId('CURVE25519')));
+    const info = algInfo('CURVE25519');
     const priv = own(curve.importPrivateKeyData(copy(privateKey), info));
     const pub = own(priv.extractPublicKey());
     return copy(curve.exportPublicKeyData(pub));
@@ -148,7 +160,7 @@ export function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Arra
   return withWasm((own) => {
     const f = foundation();
     const curve = own(new f.Curve25519());
-    const info = own(f.SimpleAlgInfo.newWithAlgId(algId('CURVE25519')));
+    const info = algInfo('CURVE25519');
     const priv = own(curve.importPrivateKeyData(copy(privateKey), info));
     const pub = own(curve.importPublicKeyData(copy(publicKey), info));
     let shared: Uint8Array;
@@ -175,7 +187,7 @@ export function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
   return withWasm((own) => {
     const f = foundation();
     const ed = own(new f.Ed25519());
-    const info = own(f.SimpleAlgInfo.newWithAlgId(algId('ED25519')));
+    const info = algInfo('ED25519');
     const priv = own(ed.importPrivateKeyData(copy(privateKey), info));
     const pub = own(priv.extractPublicKey());
     return copy(ed.exportPublicKeyData(pub));
@@ -191,9 +203,9 @@ export function ed25519Sign(privateKey: Uint8Array, message: Uint8Array): Uint8A
   assertBytes(message, 'message');
   return withWasm((own) => {
     const f = foundation();
+    // No setupDefaults(): Ed25519 signing is deterministic and seeding a DRBG costs ~2 ms.
     const ed = own(new f.Ed25519());
-    ed.setupDefaults();
-    const info = own(f.SimpleAlgInfo.newWithAlgId(algId('ED25519')));
+    const info = algInfo('ED25519');
     const priv = own(ed.importPrivateKeyData(copy(privateKey), info));
     return copy(ed.signHash(priv, algId('SHA512'), copy(message)));
   });
@@ -209,7 +221,7 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
     return withWasm((own) => {
       const f = foundation();
       const ed = own(new f.Ed25519());
-      const info = own(f.SimpleAlgInfo.newWithAlgId(algId('ED25519')));
+      const info = algInfo('ED25519');
       const pub = own(ed.importPublicKeyData(copy(publicKey), info));
       return ed.verifyHash(pub, algId('SHA512'), copy(message), copy(signature)) === true;
     });
@@ -257,6 +269,19 @@ function bigIntToBytesLE(n: bigint, length: number): Uint8Array {
  */
 export function ed25519PublicKeyToX25519(publicKey: Uint8Array): Uint8Array {
   assertBytes(publicKey, 'Ed25519 public key', ED25519_PUBLIC_KEY_LEN);
+  // Public data, converted with a slow BigInt inversion: remember recent results.
+  const cacheKey = String.fromCharCode(...publicKey);
+  const cached = conversionCache.get(cacheKey);
+  if (cached) return cached.slice();
+  const u = convertPublicKey(publicKey);
+  if (conversionCache.size >= 256) conversionCache.delete(conversionCache.keys().next().value!);
+  conversionCache.set(cacheKey, u.slice());
+  return u;
+}
+
+const conversionCache = new Map<string, Uint8Array>();
+
+function convertPublicKey(publicKey: Uint8Array): Uint8Array {
   const yBytes = publicKey.slice();
   yBytes[31]! &= 0x7f; // drop the sign bit of x
   const y = bytesToBigIntLE(yBytes);

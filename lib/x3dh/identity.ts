@@ -65,13 +65,20 @@ export function assertRemoteDevice(device: RemoteDevice): void {
   assertBytes(device.signingPublicKey, 'card public key', ED25519_PUBLIC_KEY_LEN);
 }
 
+// Identity objects already checked, with the field values checked (the key-pair check costs a
+// scalar multiplication; the service keeps one identity object per device).
+const checkedIdentities = new WeakMap<DeviceIdentity, readonly [string, Uint8Array, Uint8Array]>();
+
 export function assertDeviceIdentity(self: DeviceIdentity): void {
+  const seen = checkedIdentities.get(self);
+  if (seen && seen[0] === self.cardId && seen[1] === self.signingPublicKey && seen[2] === self.signingPrivateKey) return;
   assertCardId(self.cardId);
   assertBytes(self.signingPublicKey, 'card public key', ED25519_PUBLIC_KEY_LEN);
   assertBytes(self.signingPrivateKey, 'card private key', ED25519_PRIVATE_KEY_LEN);
   if (!constantTimeEqual(ed25519PublicKey(self.signingPrivateKey), self.signingPublicKey)) {
     fail(ErrorCode.Malformed, 'card private key does not match its public key');
   }
+  checkedIdentities.set(self, [self.cardId, self.signingPublicKey, self.signingPrivateKey]);
 }
 
 /** X25519 identity DH private key of our device (derived from the card key, see above). */
