@@ -95,6 +95,8 @@ export default defineBackground(() => {
     if (area === 'managed') void service.then((s) => s.onPolicyChanged());
   });
 
+  chromeApi.tabs.onRemoved.addListener((tabId) => void service.then((s) => s.onTabClosed(tabId)).catch(() => undefined));
+
   chromeApi.runtime.onInstalled.addListener((details) => {
     if (details.reason === 'install') void chromeApi.tabs.create({ url: chromeApi.runtime.getURL('/firstrun.html') });
   });

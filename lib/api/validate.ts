@@ -14,6 +14,8 @@ export const LIMITS = {
   plaintext: 64 * 1024,
   armorPart: 16 * 1024,
   armorParts: 64,
+  /** All parts of one armor together. */
+  armorTotal: 256 * 1024,
   participants: 1000,
   list: 1000,
 } as const;
@@ -75,7 +77,11 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
     pageAuthor: z.optional(short),
     parts: z
       .array(z.string().check(z.minLength(1), z.maxLength(LIMITS.armorPart)))
-      .check(z.minLength(1), z.maxLength(LIMITS.armorParts)),
+      .check(
+        z.minLength(1),
+        z.maxLength(LIMITS.armorParts),
+        z.refine((parts) => parts.reduce((n, p) => n + p.length, 0) <= LIMITS.armorTotal, 'armor too large'),
+      ),
   }),
   'compose/open': z.strictObject({ host: nonEmptyShort, conversationId: nonEmptyShort }),
   'compose/output': z.strictObject({ jobId: nonEmptyShort }),

@@ -12,6 +12,8 @@ import type { PolicySource } from './service';
 /** The subset of chrome.storage.StorageArea used here. */
 export interface StorageAreaLike {
   get(keys?: string | string[] | null): Promise<Record<string, unknown>>;
+  /** Chrome 130+: keys without reading values (used when present). */
+  getKeys?(): Promise<string[]>;
   set(items: Record<string, unknown>): Promise<void>;
   remove(keys: string | string[]): Promise<void>;
 }
@@ -38,8 +40,8 @@ export function ephemeralStore(area: StorageAreaLike): EphemeralStore {
     set: (key, value) => area.set({ [EPHEMERAL_PREFIX + key]: value }),
     delete: (key) => area.remove(EPHEMERAL_PREFIX + key),
     async keys(prefix) {
-      const all = await area.get(null);
-      return Object.keys(all)
+      const all = area.getKeys ? await area.getKeys() : Object.keys(await area.get(null));
+      return all
         .filter((k) => k.startsWith(EPHEMERAL_PREFIX + prefix))
         .map((k) => k.slice(EPHEMERAL_PREFIX.length));
     },

@@ -10,6 +10,11 @@ import type { Caller } from './senders';
 import type { EphemeralStore } from './ephemeral';
 
 export const HANDLE_TTL_MS = 5 * 60_000;
+/**
+ * Unclaimed display handles kept at most (they live in storage.session, whose quota also holds the unlocked key):
+ * a page that floods us with armor gets RateLimited, not a full session store.
+ */
+export const MAX_OPEN_DISPLAY_HANDLES = 2_000;
 export const COMPOSE_IDLE_TTL_MS = 12 * 3600_000;
 /** Outputs kept for the content script to collect (if a push was missed). */
 const MAX_OUTPUTS = 20;
@@ -51,9 +56,16 @@ export class JobRegistry {
     private readonly store: EphemeralStore,
     private readonly clock: { now(): number },
     private readonly random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n)),
+    private readonly maxOpenDisplay: number = MAX_OPEN_DISPLAY_HANDLES,
   ) {}
 
   async openDisplay(job: Omit<DisplayJob, 'kind' | 'handle' | 'createdAt'>): Promise<string> {
+    if ((await this.store.keys('job:h:')).length >= this.maxOpenDisplay) {
+      await this.sweep();
+      if ((await this.store.keys('job:h:')).length >= this.maxOpenDisplay) {
+        throw new OvercryptError(ErrorCode.RateLimited, 'too many messages waiting to be displayed; try again shortly');
+      }
+    }
     const handle = this.newId();
     await this.store.set(`job:h:${handle}`, { ...job, kind: 'display', handle, createdAt: this.clock.now() } satisfies DisplayJob);
     return handle;
@@ -145,6 +157,11 @@ export class JobRegistry {
       if (owner && owner.tabId !== caller.tabId) continue;
       await this.store.delete(key);
     }
+  }
+
+  /** A tab closed: forget its page contexts and seen message ids (its jobs expire on their own). */
+  async forgetTab(tabId: number): Promise<void> {
+    for (const key of [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`]) await this.store.delete(key);
   }
 
   /** Drops expired handles and idle compose jobs. */

@@ -188,6 +188,11 @@ export class OvercryptService {
     return runMaintenance(this);
   }
 
+  /** tabs.onRemoved: drop what the tab reported. */
+  async onTabClosed(tabId: number): Promise<void> {
+    await this.jobs.forgetTab(tabId);
+  }
+
   /** storage.onChanged area "managed": re-read the policy; it applies at once. */
   async onPolicyChanged(): Promise<void> {
     await this.loadPolicy();
