@@ -171,6 +171,27 @@ describe('chunking and reassembly', () => {
     expect(done.sort((a, b) => a.body[0]! - b.body[0]!)).toEqual(envs);
   });
 
+  it("survives The Lounge's own splitting when parts are sent space-separated in one line", () => {
+    fc.assert(
+      fc.property(envelopeArb, chatTextArb, fc.nat(), (env, pre, seed) => {
+        const line = pre.replace(/\n/g, ' ') + ' ' + splitArmor(env, 350).join(' ');
+        const messages = t.ircSplit(line, 350);
+        const order = fc.sample(fc.shuffledSubarray(messages, { minLength: messages.length }), { seed, numRuns: 1 })[0]!;
+        const r = new Reassembler();
+        const done: Envelope[] = [];
+        for (const m of order) {
+          expect(Buffer.byteLength(m, 'utf8')).toBeLessThanOrEqual(350);
+          for (const p of partsOf(m)) {
+            const x = r.add(p);
+            if (x.status === 'complete') done.push(x.envelope);
+          }
+        }
+        expect(done).toEqual([env]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('ignores a duplicate part and refuses a conflicting one', () => {
     const env = makeEnvelope(EnvelopeKind.RatchetMessage, new Uint8Array(300).fill(1));
     const parts = splitArmor(env, 250).map((p) => partsOf(p)[0]!);

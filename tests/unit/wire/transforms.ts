@@ -84,3 +84,28 @@ function inject(text: string, rng: Rng, rate: number, make: () => string): strin
   }
   return out;
 }
+
+/**
+ * What The Lounge's IRC library does to a long line: pieces of at most `maxBytes` UTF-8 bytes, cut at the last
+ * space when there is one (the space is lost), trailing spaces trimmed; each piece becomes its own message.
+ */
+export function ircSplit(text: string, maxBytes = 350): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (Buffer.byteLength(rest, 'utf8') > maxBytes) {
+    let cut = 0;
+    let bytes = 0;
+    for (const ch of rest) {
+      const size = Buffer.byteLength(ch, 'utf8');
+      if (bytes + size > maxBytes) break;
+      bytes += size;
+      cut += ch.length;
+    }
+    const space = rest.lastIndexOf(' ', cut);
+    const end = space > 0 ? space : cut;
+    pieces.push(rest.slice(0, end).trimEnd());
+    rest = rest.slice(space > 0 ? end + 1 : end);
+  }
+  pieces.push(rest.trimEnd());
+  return pieces.filter((p) => p.length > 0);
+}
