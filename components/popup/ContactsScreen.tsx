@@ -93,7 +93,7 @@ function ContactDetail(props: { contact: ContactView; onBack: () => void; onChan
       <button type="button" class="link back" onClick={props.onBack}>
         ← {t('contacts_back')}
       </button>
-      <h2 class="mono wrap">{c.identity}</h2>
+      <h2 class="contact-name wrap">{c.identity}</h2>
       <p>
         <TrustBadge state={c.state} /> <span class="hint">{t('contacts_firstSeen', formatDate(c.firstSeenAt))}</span>
         {c.verifiedAt && c.state === 'verified' && (

@@ -90,8 +90,13 @@ export function Checkbox(props: {
 export function LockMark() {
   return (
     <span class="lock-mark" title={t('policy_lockedTitle')} aria-label={t('policy_lockedTitle')} role="img">
-      {' '}
-      🔒
+      <svg viewBox="0 0 24 24" width="13" height="13" aria-hidden="true" focusable="false">
+        <path
+          fill="currentColor"
+          fill-rule="evenodd"
+          d="M7 10V7.5a5 5 0 0 1 10 0V10h1.5v11h-13V10zm2.5 0h5V7.5a2.5 2.5 0 0 0-5 0z"
+        />
+      </svg>
     </span>
   );
 }

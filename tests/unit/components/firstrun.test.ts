@@ -75,8 +75,11 @@ describe('first run: new account', () => {
     for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('button.symbol[aria-pressed=true]'))) await click(b);
     expect(button(msg('firstrun_createKeys')).disabled).toBe(true);
     await click(byLabel(msg('colour_plum')));
-    for (const s of ['🐙', '🚲', '🦉']) await click(button(msg('pattern_symbolButton', s)));
-    expect(button(msg('pattern_symbolButton', '🍒')).disabled).toBe(true);
+    for (const s of ['star', 'moon', 'crown']) await click(button(msg(`symbol_${s}`)));
+    expect(button(msg('symbol_heart')).disabled).toBe(true);
+    expect(document.querySelector('.pattern-preview [role=img]')!.getAttribute('aria-label')).toBe(
+      msg('pattern_label', msg('colour_plum'), 'star, moon, crown'),
+    );
     await click(button(msg('firstrun_createKeys')));
 
     await waitFor(() => text().includes(msg('firstrun_backupTitle')), 'backup step');
@@ -86,11 +89,11 @@ describe('first run: new account', () => {
       identity: 'alice@irc.test',
       password: 'account password 1',
       passphrase: 'local passphrase',
-      securityPattern: '🐙🚲🦉 plum',
+      securityPattern: 'plum star moon crown',
       directoryUrl: 'https://dir.corp.test',
       invite: 'INVITE-42',
     });
-    expect(parsePattern(reg!.securityPattern)).toEqual({ colour: 'plum', symbols: [3, 5, 12] });
+    expect(parsePattern(reg!.securityPattern)).toEqual({ colour: 'plum', symbols: [4, 6, 15] });
 
     await type(byLabel(msg('backup_password')), 'backup password 9');
     await type(byLabel(msg('backup_passwordConfirm')), 'backup password 9');

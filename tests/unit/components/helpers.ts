@@ -120,7 +120,7 @@ export function text(root: ParentNode = document.body): string {
 /** Typed as an input: the common case; selects and buttons share the properties the tests read. */
 export function byLabel(label: string, root: ParentNode = document.body): HTMLInputElement {
   for (const l of Array.from(root.querySelectorAll('label'))) {
-    if (norm(l.textContent).replace(/ 🔒$/, '') === label) {
+    if (norm(l.textContent) === label) {
       const id = l.getAttribute('for');
       const el = id ? document.getElementById(id) : l.querySelector('input,select,textarea');
       if (el) return el as HTMLInputElement;

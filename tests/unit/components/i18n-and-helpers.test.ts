@@ -24,6 +24,7 @@ describe('messages.json', () => {
       for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([A-Za-z0-9_]+)'/g)) used.add(m[1]!);
     }
     for (const c of PATTERN_COLOURS) used.add(`colour_${c}`);
+    for (const s of SYMBOLS) used.add(`symbol_${s}`);
     for (const s of ['identityKey', 'deviceCard', 'publish', 'prekeys', 'restore', 'backup', 'upload']) used.add(`progress_${s}`);
     expect(used.size).toBeGreaterThan(150);
     const missing = [...used].filter((k) => !(k in MESSAGES));
@@ -55,8 +56,9 @@ describe('security pattern', () => {
       expect(new Set(p.symbols).size).toBe(3);
       expect(parsePattern(formatPattern(p))).toEqual(p);
     }
-    expect(formatPattern({ colour: 'teal', symbols: [0, 1, 2] })).toBe(`${SYMBOLS[0]}${SYMBOLS[1]}${SYMBOLS[2]} teal`);
-    for (const bad of [undefined, '', 'teal', '🦊🌵 teal', '🦊🌵⭐ mauve', '🦊🌵⭐x teal', 'abc teal', '🦊🌵⭐  teal']) {
+    expect(formatPattern({ colour: 'teal', symbols: [0, 1, 2] })).toBe('teal circle square triangle');
+    expect(SYMBOLS).toHaveLength(16);
+    for (const bad of [undefined, '', 'teal', 'teal star moon', 'mauve star moon bolt', 'teal star moon bolt eye', 'teal star star bolt', 'teal  star moon bolt', 'teal Star moon bolt']) {
       expect(parsePattern(bad), String(bad)).toBeNull();
     }
   });
