@@ -69,6 +69,8 @@ export interface EngineEnv {
   account(): Promise<AccountRecord | undefined>;
   /** Record key for a name that must not appear in the clear (contact identity, conversation): keyed HMAC. */
   blindKey(label: string): Promise<string>;
+  /** A message-cache write to commit with a session step (see DecryptInput.digest). */
+  cacheWrite(digest: string, message: { plaintext: string; header: MessageHeader & { senderName?: string; trust?: TrustState } }): Write;
   /** Reports progress of a long operation to extension pages (first-run wizard, keys screen). Never throws. */
   progress(event: ProgressEvent): void;
 }
@@ -103,6 +105,13 @@ export interface EncryptOutput {
 export interface DecryptInput {
   parts: string[];
   host: string;
+  /**
+   * ciphertextDigest(parts). An engine that consumes a message key in `env.sessions.update()` should add
+   * `env.cacheWrite(input.digest, {...})` to that step's `writes`: the plaintext then lands in the message cache in
+   * the same transaction as the ratchet step, so a worker killed right after never loses the message.
+   * (The service also caches after decrypt returns, for engines without session state, e.g. card mode.)
+   */
+  digest: string;
 }
 
 export interface DecryptOutput {

@@ -138,6 +138,12 @@ export class OvercryptService {
       clock: deps.clock,
       account: () => this.account(),
       blindKey: (label) => this.vault.blindKey(label),
+      cacheWrite: (digest, message) => ({
+        store: 'messageCache',
+        key: digest,
+        value: { plaintext: message.plaintext, header: message.header, direction: 'received' },
+        lastUsed: deps.clock.now(),
+      }),
       progress: (event) => {
         void this.deps.notifier?.toExtensionPages({ tag: API_TAG, push: 'progress', ...event }).catch(() => undefined);
       },
@@ -393,12 +399,13 @@ export class OvercryptService {
     const digest = await ciphertextDigest(parts);
     const hit = await this.cache.get(digest);
     if (hit) return { cached: hit, fromCache: true };
-    const out = await this.deps.engines.messages.decrypt(this.env, { parts, host });
+    const out = await this.deps.engines.messages.decrypt(this.env, { parts, host, digest });
     const cached: CachedMessage = {
       plaintext: out.plaintext,
       header: { ...out.header, senderName: out.senderName, trust: out.trust },
       direction: 'received',
     };
+    // Also when the engine already committed it with its session step: this put refreshes it and enforces the bound.
     await this.cache.put(digest, cached);
     return { cached, fromCache: false };
   }

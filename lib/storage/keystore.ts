@@ -7,7 +7,8 @@
  * synchronously, then await `tx.done`. The service returns ciphertext or plaintext only after that.
  */
 import type { OvercryptDB } from './db';
-import type { SealedRecord, SealedStore } from './schema';
+import type { CachedMessage } from './message-cache';
+import type { CacheRecord, SealedRecord, SealedStore } from './schema';
 
 /** What the vault offers the keystore (lib/vault/vault.ts implements it). */
 export interface Sealer {
@@ -16,10 +17,25 @@ export interface Sealer {
 }
 
 /** One write of a commit; `value: undefined` deletes. */
-export interface Write {
+export type Write = RecordWrite | CacheWrite;
+
+export interface RecordWrite {
   store: SealedStore;
   key: string;
   value: unknown | undefined;
+}
+
+/**
+ * A message-cache entry committed together with the session step that consumed the message key, so a worker killed
+ * right after the commit still shows the message (its key is gone, its plaintext is not). Eviction happens on the
+ * cache's next put.
+ */
+export interface CacheWrite {
+  store: 'messageCache';
+  /** ciphertextDigest(parts) */
+  key: string;
+  value: CachedMessage;
+  lastUsed: number;
 }
 
 export class Keystore {
@@ -60,16 +76,21 @@ export class Keystore {
     if (writes.length === 0) return;
     const sealed = await Promise.all(
       writes.map(async (w) => ({
-        ...w,
+        w,
         record: w.value === undefined ? undefined : await this.sealer.seal(w.store, w.key, w.value),
       })),
     );
     const stores = [...new Set(writes.map((w) => w.store))];
     const tx = this.db.transaction(stores, 'readwrite');
-    for (const w of sealed) {
+    for (const { w, record } of sealed) {
+      if (w.store === 'messageCache') {
+        const entry: CacheRecord = { digest: w.key, lastUsed: w.lastUsed, sealed: record! };
+        void tx.objectStore('messageCache').put(entry);
+        continue;
+      }
       const store = tx.objectStore(w.store);
-      if (w.record === undefined) void store.delete(w.key);
-      else void store.put(w.record, w.key);
+      if (record === undefined) void store.delete(w.key);
+      else void store.put(record, w.key);
     }
     await tx.done;
   }

@@ -12,6 +12,7 @@ import {
   type EngineEnv,
   type Notifier,
   type SenderInfo,
+  type DecryptOutput,
 } from '../../../lib/service';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import type { ApiRequest, PagePush, WorkerPush } from '../../../lib/api';
@@ -56,6 +57,8 @@ export interface FakeWorld {
   onStep?: (cardId: string, counter: number) => Promise<void>;
   /** Every counter handed out per card, in order. */
   used: Map<string, number[]>;
+  /** Simulates an engine that does not commit the plaintext with its session step. */
+  noCacheWrite?: boolean;
 }
 
 export function fakeEngines(world: FakeWorld): Engines {
@@ -138,19 +141,26 @@ export function fakeEngines(world: FakeWorld): Engines {
         if (armor.counters[account.deviceCardId] === undefined && armor.sender !== account.identity) {
           throw new OvercryptError(ErrorCode.NotARecipient, 'not for this device');
         }
-        return {
-          plaintext: new TextDecoder().decode(xor(Buffer.from(armor.body, 'base64'))),
-          header: {
-            messageId: armor.messageId,
-            conversationId: armor.conversationId,
-            senderIdentity: armor.sender,
-            senderCardId: armor.senderCard,
-            sentAt: 0,
-            mode: 'forward-secret',
-          },
-          senderName: armor.sender,
-          trust: 'firstSeen',
+        const plaintext = new TextDecoder().decode(xor(Buffer.from(armor.body, 'base64')));
+        const header = {
+          messageId: armor.messageId,
+          conversationId: armor.conversationId,
+          senderIdentity: armor.sender,
+          senderCardId: armor.senderCard,
+          sentAt: 0,
+          mode: 'forward-secret' as const,
         };
+        // Like a ratchet: each message key can be used once; the plaintext is committed with the step.
+        return env.sessions.update<{ seen: string[] }, DecryptOutput>('sessions', `recv:${armor.senderCard}`, async (state) => {
+          const seen = state?.seen ?? [];
+          if (seen.includes(armor.messageId)) throw new OvercryptError(ErrorCode.DuplicateMessage, 'message key already used');
+          const out: DecryptOutput = { plaintext, header, senderName: armor.sender, trust: 'firstSeen' };
+          return {
+            state: { seen: [...seen, armor.messageId] },
+            result: out,
+            writes: world.noCacheWrite ? [] : [env.cacheWrite(input.digest, { plaintext, header: { ...header, senderName: out.senderName, trust: out.trust } })],
+          };
+        });
       },
     },
     contacts: {

@@ -118,3 +118,41 @@ describe('state committed before the response', () => {
     expect(t.world.used.get(BOB)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
+
+describe('a received message survives a worker killed right after its key was consumed', () => {
+  const bobArmor = () => {
+    const armor = {
+      messageId: 'bob-42',
+      conversationId: '#chan',
+      sender: 'bob@irc',
+      senderCard: BOB,
+      counters: { ['a1'.repeat(32)]: 0 },
+      body: Buffer.from(new TextEncoder().encode('see you at noon').map((x) => x ^ 0x5a)).toString('base64'),
+    };
+    return ['OC1' + Buffer.from(JSON.stringify(armor)).toString('base64')];
+  };
+
+  async function killAfterCommit(noCacheWrite: boolean) {
+    const t = await registeredWorld();
+    t.world.noCacheWrite = noCacheWrite;
+    const parts = bobArmor();
+    // The worker dies after the session step committed, before the service's own cache write.
+    t.service.cache.put = async () => {
+      throw new Error('worker killed');
+    };
+    const found = await t.call(senders.cs(), { type: 'armor/found', host: 'chat.example', conversationId: '#chan', pageAuthor: 'bob', parts });
+    const first = await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle });
+    expect(first.value?.ok).not.toBe(true);
+    const t2 = await t.restart();
+    const again = await t2.call(senders.cs(), { type: 'armor/found', host: 'chat.example', conversationId: '#chan', pageAuthor: 'bob', parts });
+    return (await t2.call(senders.display(), { type: 'display/fetch', handle: again.value.handle })).value;
+  }
+
+  it('with the plaintext committed in the same transaction as the ratchet step: shown after restart', async () => {
+    expect(await killAfterCommit(false)).toMatchObject({ ok: true, plaintext: 'see you at noon', fromCache: true });
+  });
+
+  it('control: without it the message would be lost (key used, no plaintext)', async () => {
+    expect(await killAfterCommit(true)).toMatchObject({ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'DuplicateMessage' } });
+  });
+});
