@@ -21,6 +21,8 @@ export interface AccountsConfig {
   /** failed logins per client address per window (default 100 per 15 min) */
   loginFailuresPerAddress?: number;
   loginWindowMs?: number;
+  /** accounts created per client address per hour (default 100) */
+  registrationsPerAddress?: number;
 }
 
 /** Invite codes are stored hashed: a database leak does not leak usable codes. */
@@ -37,6 +39,7 @@ export async function createInvite(repo: Repository, now: number, ttlMs: number 
 export class AccountService {
   private readonly byIdentity: WindowLimiter;
   private readonly byAddress: WindowLimiter;
+  private readonly registrations: WindowLimiter;
   private readonly scrypt: ScryptCost;
   private dummyHash: Promise<string> | undefined;
 
@@ -49,11 +52,14 @@ export class AccountService {
     const windowMs = config.loginWindowMs ?? 15 * 60_000;
     this.byIdentity = new WindowLimiter(config.loginFailuresPerIdentity ?? 10, windowMs, now);
     this.byAddress = new WindowLimiter(config.loginFailuresPerAddress ?? 100, windowMs, now);
+    this.registrations = new WindowLimiter(config.registrationsPerAddress ?? 100, 3_600_000, now);
     this.scrypt = config.scrypt ?? DEFAULT_SCRYPT;
   }
 
-  async register(req: CreateAccountRequest): Promise<{ identity: string }> {
+  /** `address` is the client's network address: account creation (a memory-hard hash) is limited per address. */
+  async register(req: CreateAccountRequest, address: string): Promise<{ identity: string }> {
     if (this.config.registration === 'closed') fail(ErrorCode.Forbidden, 'registration is closed on this directory');
+    if (this.registrations.isExhausted(address)) fail(ErrorCode.RateLimited, 'too many accounts created from this address');
     const identity = normaliseIdentity(req.identity);
     if (identity === null) {
       fail(ErrorCode.Malformed, `identity must be 1-${Limits.identityMaxLength} printable ASCII characters without spaces`);
@@ -64,6 +70,7 @@ export class AccountService {
       if (!req.invite) fail(ErrorCode.Forbidden, 'registration needs an invite code');
       inviteHash = hashInvite(req.invite);
     }
+    this.registrations.hit(address);
     const passwordHash = await hashPassword(req.password, this.scrypt);
     const result = await this.repo.createAccount({ identity, passwordHash, createdAt: this.now() }, inviteHash);
     if (result === 'taken') fail(ErrorCode.Conflict, 'identity already registered');

@@ -4,7 +4,7 @@
  * A full mailbox refuses (507) and a sender past its quota is refused (429): nothing is ever
  * dropped to make room. Envelopes expire after a TTL and are purged periodically.
  */
-import { Limits, type FetchMailboxResponse, type PostEnvelopeRequest } from '../../lib/directory/wire';
+import { CARD_ID_RE, Limits, type FetchMailboxResponse, type PostEnvelopeRequest } from '../../lib/directory/wire';
 import { ErrorCode, fail } from '../../lib/errors';
 import type { Repository } from '../storage/repository';
 import type { CardService } from './cards';
@@ -39,9 +39,10 @@ export class MailboxService {
     if (!recipient || recipient.supersededBy !== null || recipient.revokedAt !== null) {
       fail(ErrorCode.NotFound, 'no active card with this id');
     }
-    await this.cards.ownedActiveCard(sender, req.senderCardId).catch((e: unknown) => {
-      fail(ErrorCode.Forbidden, 'senderCardId must be one of your active cards', { cause: String(e) });
-    });
+    const senderCard = CARD_ID_RE.test(req.senderCardId) ? await this.repo.getCard(req.senderCardId) : null;
+    if (!senderCard || senderCard.identity !== sender || senderCard.supersededBy !== null || senderCard.revokedAt !== null) {
+      fail(ErrorCode.Forbidden, 'senderCardId must be one of your active cards');
+    }
     const now = this.now();
     const result = await this.repo.enqueueEnvelope(
       { recipientCardId: recipient.id, senderIdentity: sender, senderCardId: req.senderCardId, seq: req.seq,

@@ -68,6 +68,19 @@ describe('accounts and sessions', () => {
     }
   });
 
+  it('limits account creation per address', async () => {
+    const local = await startTestDirectory({ config: { accounts: { registration: 'open', scrypt: { logN: 10, r: 8, p: 1 }, registrationsPerAddress: 2 } } });
+    try {
+      for (const identity of ['r1', 'r2']) {
+        expect((await call(local.url, 'POST', '/v1/accounts', { body: { identity, password: 'password 123' } })).status).toBe(201);
+      }
+      const third = await call(local.url, 'POST', '/v1/accounts', { body: { identity: 'r3', password: 'password 123' } });
+      expect(third).toMatchObject({ status: 429, body: { code: 'RateLimited' } });
+    } finally {
+      await local.close();
+    }
+  });
+
   it('honours registration modes closed and invite (one-time codes)', async () => {
     const closed = await startTestDirectory({ config: { accounts: { registration: 'closed' } } });
     try {

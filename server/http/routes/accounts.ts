@@ -19,11 +19,11 @@ export function accountRoutes(app: FastifyInstance, directory: Directory): void 
       },
       response: {
         201: { type: 'object', properties: { identity: { type: 'string' } }, required: ['identity'] },
-        ...errors(400, 403, 409),
+        ...errors(400, 403, 409, 429),
       },
     },
   }, async (request, reply) => {
-    const created = await directory.accounts.register(request.body as CreateAccountRequest);
+    const created = await directory.accounts.register(request.body as CreateAccountRequest, request.ip);
     return reply.code(201).send(created);
   });
 
