@@ -56,7 +56,7 @@ const ratio = (value: number) => ({ value, unit: 'x', target: null, better: 'low
 
 async function cardMode(n: number, sender: Device, recipients: Device[]) {
   const header = newHeader({
-    conversation: { namespace: 'mail.example', id: 'thread-1' }, sender: { identity: 'alice', cardId: sender.card.id },
+    conversation: { namespace: 'mail.example', conversation: 'thread-1' }, sender: { identity: 'alice', cardId: sender.card.id },
     scope: { recipientCardIds: recipients.map((r) => r.card.id) }, counter: 1, now: Date.now(), archived: false,
   });
   const body = new TextEncoder().encode(MESSAGE);

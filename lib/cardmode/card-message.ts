@@ -19,12 +19,12 @@
  * else that fails decryption), Malformed (not a card message at all).
  */
 import { VirgilCryptoError, VirgilCryptoErrorStatus, type VirgilPrivateKey, type VirgilPublicKey } from 'virgil-crypto';
-import { HashAlgorithm } from 'virgil-crypto';
 import { virgil } from '../crypto/init';
 import { ErrorCode, OvercryptError, fail } from '../errors';
-import { bytesOf, toHex, utf8 } from '../cards/bytes';
+import { bytesOf } from '../cards/bytes';
 import { importPublicKeyBase64, type DeviceCard } from '../cards';
-import { decodePlaintext, encodePlaintext, MESSAGE_ID_BYTES, type BindingHeader, type MessageScope } from './binding-header';
+import { HeaderFlag, randomMessageId, recipientSetHash, type Audience, type MessageHeader } from '../wire/header';
+import { decodePlaintext, encodePlaintext } from './plaintext';
 import { checkCardMessageShape } from './der-shape';
 
 /** Largest card-mode ciphertext we accept (matches the wire envelope's body limit). */
@@ -46,46 +46,41 @@ export interface EncryptCardMessageInput {
   recipients: DeviceCard[];
   /** org public key (base64 DER) when managed policy pins one; never from the directory */
   orgPublicKey?: string;
-  header: BindingHeader;
+  header: MessageHeader;
   body: Uint8Array;
 }
 
 export interface NewHeaderInput {
-  conversation: { namespace: string; id: string };
+  conversation: { namespace: string; conversation: string };
   sender: { identity: string; cardId: string };
-  /** recipients' card ids, or a group scope */
+  /** the card ids the message is encrypted to (non-empty), or a group and its epoch */
   scope: { recipientCardIds: string[] } | { groupId: string; epoch: number };
   counter: number;
   now: number;
   archived: boolean;
 }
 
-/** A header with a fresh random message id. */
-export function newHeader(input: NewHeaderInput): BindingHeader {
-  const scope: MessageScope = 'recipientCardIds' in input.scope
-    ? { kind: 'recipients', digest: recipientsDigest(input.scope.recipientCardIds) }
-    : { kind: 'group', groupId: input.scope.groupId, epoch: input.scope.epoch };
+/** A binding header (lib/wire/header.ts) with a fresh random message id. */
+export function newHeader(input: NewHeaderInput): MessageHeader {
+  const audience: Audience = 'recipientCardIds' in input.scope
+    ? { type: 'recipients', hash: recipientSetHash(input.scope.recipientCardIds) }
+    : { type: 'group', groupId: input.scope.groupId, epoch: input.scope.epoch };
   return {
     conversation: { ...input.conversation },
-    sender: { ...input.sender },
-    scope,
-    messageId: toHex(bytesOf(virgil().getRandomBytes(MESSAGE_ID_BYTES))),
+    senderIdentity: input.sender.identity,
+    senderCardId: input.sender.cardId,
+    audience,
+    flags: input.archived ? HeaderFlag.ArchivedToOrg : 0,
+    messageId: randomMessageId(),
     counter: input.counter,
     sentAt: input.now,
-    archived: input.archived,
   };
-}
-
-/** Hex SHA-256 over the sorted, de-duplicated recipient card ids (each 32 bytes hex, newline-separated). */
-export function recipientsDigest(cardIds: string[]): string {
-  const text = [...new Set(cardIds)].sort().join('\n');
-  return toHex(bytesOf(virgil().calculateHash(utf8(text), HashAlgorithm.SHA256)));
 }
 
 /** Signs with the sender's device key and encrypts to every recipient card (+ org key). */
 export function encryptCardMessage(input: EncryptCardMessageInput): Uint8Array {
   const { sender, header } = input;
-  if (header.sender.identity !== sender.identity || header.sender.cardId !== sender.card.id) {
+  if (header.senderIdentity !== sender.identity || header.senderCardId !== sender.card.id) {
     fail(ErrorCode.HeaderMismatch, 'header sender is not this device');
   }
   const plaintext = encodePlaintext(header, input.body);
@@ -110,7 +105,8 @@ export interface DecryptCardMessageInput {
 }
 
 export interface DecryptedCardMessage {
-  header: BindingHeader;
+  /** compare with the page: lib/wire/header.ts `compareHeaderToPage` */
+  header: MessageHeader;
   body: Uint8Array;
   /** the card whose key signed (its identity and id equal the header's sender) */
   senderCard: DeviceCard;
@@ -124,7 +120,7 @@ export function decryptCardMessage(input: DecryptCardMessageInput): DecryptedCar
   if (input.trustedSenders.length === 0) fail(ErrorCode.UntrustedIdentity, 'no trusted sender cards');
   const plaintext = decryptVerified(ciphertext, privateKey, input.trustedSenders);
   const { header, body } = decodeSigned(plaintext);
-  const senderCard = input.trustedSenders.find((c) => c.id === header.sender.cardId && c.identity === header.sender.identity);
+  const senderCard = input.trustedSenders.find((c) => c.id === header.senderCardId && c.identity === header.senderIdentity);
   if (!senderCard) fail(ErrorCode.HeaderMismatch, 'header names a sender card that is not trusted for this conversation');
   // The first verify proved *some* trusted card signed; prove it was the one the header names.
   if (input.trustedSenders.length > 1) decryptVerified(ciphertext, privateKey, [senderCard], ErrorCode.HeaderMismatch);
@@ -143,7 +139,7 @@ function decryptVerified(ciphertext: Uint8Array, privateKey: VirgilPrivateKey, c
   }
 }
 
-function decodeSigned(plaintext: Uint8Array): { header: BindingHeader; body: Uint8Array } {
+function decodeSigned(plaintext: Uint8Array): { header: MessageHeader; body: Uint8Array } {
   try {
     return decodePlaintext(plaintext);
   } catch (e) {

@@ -20,7 +20,8 @@ import { ByteReader, ByteWriter } from '../encoding/binary';
 import { ErrorCode, fail } from '../errors';
 import { bytesOf, concatBytes, decodeBase64, encodeBase64, fromHex, toHex, utf8 } from '../cards/bytes';
 import { importPublicKeyBase64 } from '../cards';
-import { checkCardMessageShape, decodePlaintext, encodePlaintext, type BindingHeader } from '../cardmode';
+import { checkCardMessageShape, decodePlaintext, encodePlaintext } from '../cardmode';
+import type { MessageHeader } from '../wire/header';
 import type { ArchiveRequest } from '../directory/wire';
 
 export const ARCHIVE_FORMAT_VERSION = 1;
@@ -42,19 +43,19 @@ export interface ArchiveInput {
   orgPublicKey: string;
   /** conversation id as the archive indexes it: "<namespace>/<id>" by default */
   conversationId?: string;
-  header: BindingHeader;
+  header: MessageHeader;
   body: Uint8Array;
   archiver: { identity: string; cardId: string };
 }
 
-export function conversationKey(header: BindingHeader): string {
-  return `${header.conversation.namespace}/${header.conversation.id}`.slice(0, 256);
+export function conversationKey(header: MessageHeader): string {
+  return `${header.conversation.namespace}/${header.conversation.conversation}`.slice(0, 256);
 }
 
-export function messageDigest(header: BindingHeader): string {
-  const cardId = fromHex(header.sender.cardId);
-  const messageId = fromHex(header.messageId);
-  if (!cardId || !messageId) fail(ErrorCode.Malformed, 'header ids');
+export function messageDigest(header: MessageHeader): string {
+  const cardId = fromHex(header.senderCardId);
+  const messageId = header.messageId;
+  if (!cardId || cardId.length !== 32 || !(messageId instanceof Uint8Array) || messageId.length !== 16) fail(ErrorCode.Malformed, 'header ids');
   return toHex(bytesOf(virgil().calculateHash(concatBytes(utf8('overcrypt/archive/v1\0'), cardId, messageId), HashAlgorithm.SHA256)));
 }
 
@@ -80,7 +81,7 @@ export function makeArchiveEntry(input: ArchiveInput): ArchiveRequest {
 
 export interface OpenedArchiveEntry {
   archiver: { identity: string; cardId: string };
-  header: BindingHeader;
+  header: MessageHeader;
   body: Uint8Array;
 }
 

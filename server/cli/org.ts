@@ -19,7 +19,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensureCrypto, virgil } from '../../lib/crypto/init';
 import { openArchiveBlob } from '../../lib/org';
 import { exportPrivateKeyBytes, exportPublicKeyBase64, importPrivateKeyBytes } from '../../lib/cards';
-import { decodeBase64, encodeBase64, fromUtf8 } from '../../lib/cards/bytes';
+import { decodeBase64, encodeBase64, fromUtf8, toHex } from '../../lib/cards/bytes';
+import { HeaderFlag, type MessageHeader } from '../../lib/wire/header';
 import { isError } from '../../lib/errors';
 import type { ArchiveEntry, ArchiveResponse } from '../../lib/directory/wire';
 
@@ -104,7 +105,7 @@ async function exportArchive(keyFile: string | undefined): Promise<void> {
         const text = fromUtf8(opened.body);
         console.log(JSON.stringify({
           id: entry.id, conversationId: entry.conversationId, messageDigest: entry.messageDigest, authorIdentity: entry.authorIdentity,
-          createdAt: entry.createdAt, archiver: opened.archiver, header: opened.header,
+          createdAt: entry.createdAt, archiver: opened.archiver, header: headerJson(opened.header),
           ...(text !== undefined ? { text } : { bodyBase64: encodeBase64(opened.body) }),
         }));
         ok++;
@@ -116,6 +117,15 @@ async function exportArchive(keyFile: string | undefined): Promise<void> {
   }
   console.error(`${ok} entries exported, ${failed} failed`);
   if (failed > 0) process.exitCode = 1;
+}
+
+/** The binding header with its byte fields as hex, for JSON output. */
+function headerJson(h: MessageHeader): Record<string, unknown> {
+  const audience = h.audience.type === 'recipients' ? { type: 'recipients', hash: toHex(h.audience.hash) } : h.audience;
+  return {
+    conversation: h.conversation, senderIdentity: h.senderIdentity, senderCardId: h.senderCardId, audience,
+    archivedToOrg: (h.flags & HeaderFlag.ArchivedToOrg) !== 0, messageId: toHex(h.messageId), counter: h.counter, sentAt: h.sentAt,
+  };
 }
 
 const command = positionals[0];

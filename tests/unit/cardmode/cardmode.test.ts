@@ -7,6 +7,7 @@ import {
   checkCardMessageShape, decryptCardMessage, encodePlaintext, encryptCardMessage, newHeader, resolveRecipients, trustedSenderCards,
 } from '../../../lib/cardmode';
 import { ErrorCode, isError, OvercryptError } from '../../../lib/errors';
+import { compareHeaderToPage, HeaderFlag } from '../../../lib/wire/header';
 import { FakeDirectory } from '../cards/support/fake-directory';
 import { makeCard, makeUser, type TestUser } from '../contacts/support';
 
@@ -21,7 +22,7 @@ let bob: TestUser;
 let a1: Device, a2: Device, b1: Device, b2: Device, rogue: Device;
 let aliceContacts: ContactStore;
 let bobContacts: ContactStore;
-const conversation = { namespace: 'mail.example', id: 'thread-42' };
+const conversation = { namespace: 'mail.example', conversation: 'thread-42' };
 const text = new TextEncoder();
 
 function device(user: TestUser, identityKey?: KeyPair): Device {
@@ -77,7 +78,8 @@ describe('card mode', () => {
       const out = decryptCardMessage({ ciphertext: ct, privateKey: d.key.privateKey, trustedSenders: senders });
       expect(new TextDecoder().decode(out.body)).toBe('hello bob');
       expect(out.header.conversation).toEqual(conversation);
-      expect(out.header.sender).toEqual({ identity: 'alice', cardId: a1.card.id });
+      expect(out.header.senderIdentity).toBe('alice');
+      expect(out.header.senderCardId).toBe(a1.card.id);
       expect(out.header.counter).toBe(7);
       expect(out.senderCard.id).toBe(a1.card.id);
     }
@@ -95,14 +97,14 @@ describe('card mode', () => {
 
   it('a message signed by a key that is not pinned is UntrustedIdentity', async () => {
     const mallory = device(makeUser('alice'));
-    const header = newHeader({ conversation, sender: { identity: 'alice', cardId: mallory.card.id }, scope: { recipientCardIds: [] }, counter: 1, now: 1, archived: false });
+    const header = newHeader({ conversation, sender: { identity: 'alice', cardId: mallory.card.id }, scope: { recipientCardIds: [b1.card.id] }, counter: 1, now: 1, archived: false });
     const ct = encryptCardMessage({ sender: { identity: 'alice', card: mallory.card, privateKey: mallory.key.privateKey }, recipients: [b1.card], header, body: text.encode('hi') });
     const senders = await trustedSenderCards(bobContacts, ['alice'], 'bob');
     expect(codeOf(() => decryptCardMessage({ ciphertext: ct, privateKey: b1.key.privateKey, trustedSenders: senders }))).toBe(ErrorCode.UntrustedIdentity);
   });
 
   it('a header naming another sender than the signer is HeaderMismatch', async () => {
-    const header = newHeader({ conversation, sender: { identity: 'alice', cardId: a2.card.id }, scope: { recipientCardIds: [] }, counter: 1, now: 1, archived: false });
+    const header = newHeader({ conversation, sender: { identity: 'alice', cardId: a2.card.id }, scope: { recipientCardIds: [b1.card.id] }, counter: 1, now: 1, archived: false });
     const keys = [virgil().importPublicKey(b1.card.publicKey)];
     const ct = new Uint8Array(virgil().signAndEncrypt(encodePlaintext(header, text.encode('x')), a1.key.privateKey, keys));
     const senders = await trustedSenderCards(bobContacts, ['alice'], 'bob');
@@ -111,11 +113,20 @@ describe('card mode', () => {
     expect(codeOf(() => encryptCardMessage({ sender: { identity: 'alice', card: a1.card, privateKey: a1.key.privateKey }, recipients: [b1.card], header, body: new Uint8Array() }))).toBe(ErrorCode.HeaderMismatch);
   });
 
+  it('a message replayed into another conversation or shown under another name is reported by the header check', async () => {
+    const ct = await send('bound to thread-42');
+    const senders = await trustedSenderCards(bobContacts, ['alice'], 'bob');
+    const { header } = decryptCardMessage({ ciphertext: ct, privateKey: b1.key.privateKey, trustedSenders: senders });
+    expect(compareHeaderToPage(header, { conversation, senderIdentity: 'alice' })).toEqual([]);
+    const kinds = compareHeaderToPage(header, { conversation: { namespace: 'mail.example', conversation: 'thread-43' }, senderIdentity: 'carol' }).map((m) => m.kind);
+    expect(kinds).toEqual(['conversation', 'sender']);
+  });
+
   it('the org card, when pinned by policy, can decrypt too and the header says archived', async () => {
     const org = virgil().generateKeys();
     const ct = await send('for the record', a1, exportPublicKeyBase64(org.publicKey));
     const out = decryptCardMessage({ ciphertext: ct, privateKey: org.privateKey, trustedSenders: [a1.card] });
-    expect(out.header.archived).toBe(true);
+    expect(out.header.flags & HeaderFlag.ArchivedToOrg).toBe(HeaderFlag.ArchivedToOrg);
   });
 
   it('refuses to send when a participant is unknown or has no trusted card', async () => {

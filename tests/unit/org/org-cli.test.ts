@@ -43,7 +43,7 @@ describe('org CLI', () => {
 
     const bob = await newUser(t, 'bob-org');
     for (const [i, text] of ['first words', 'second words'].entries()) {
-      const header = newHeader({ conversation: { namespace: 'mail.example', id: 'thread' }, sender: { identity: 'alice', cardId: 'ab'.repeat(32) }, scope: { recipientCardIds: [] }, counter: i, now: 1000 + i, archived: true });
+      const header = newHeader({ conversation: { namespace: 'mail.example', conversation: 'thread' }, sender: { identity: 'alice', cardId: 'ab'.repeat(32) }, scope: { recipientCardIds: ['ab'.repeat(32)] }, counter: i, now: 1000 + i, archived: true });
       const entry = makeArchiveEntry({ orgPublicKey: publicKey.trim(), header, body: new TextEncoder().encode(text), archiver: { identity: 'bob-org', cardId: 'cd'.repeat(32) } });
       const posted = await call(t.url, 'POST', '/v1/archive', { token: bob.token, body: entry });
       expect(posted.status).toBe(201);
@@ -51,7 +51,8 @@ describe('org CLI', () => {
     const { stdout } = await cli(['export', '--key', keyFile, '--url', t.url], { OVERCRYPT_ADMIN_TOKEN: ADMIN });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.text)).toEqual(['first words', 'second words']);
-    expect(lines[0]).toMatchObject({ conversationId: 'mail.example/thread', authorIdentity: 'bob-org', archiver: { identity: 'bob-org' }, header: { sender: { identity: 'alice' }, archived: true } });
+    expect(lines[0]).toMatchObject({ conversationId: 'mail.example/thread', authorIdentity: 'bob-org', archiver: { identity: 'bob-org' }, header: { senderIdentity: 'alice', archivedToOrg: true, conversation: { namespace: 'mail.example', conversation: 'thread' } } });
+    expect(lines[0].header.messageId).toMatch(/^[0-9a-f]{32}$/);
 
     await expect(cli(['export', '--key', keyFile, '--url', t.url, '--admin-token', 'wrong'])).rejects.toMatchObject({ code: 1 });
   }, 120_000);

@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 
 function header(cardId: string) {
-  return newHeader({ conversation: { namespace: 'mail.example', id: 't1' }, sender: { identity: 'alice', cardId }, scope: { recipientCardIds: [cardId] }, counter: 1, now: 5, archived: true });
+  return newHeader({ conversation: { namespace: 'mail.example', conversation: 't1' }, sender: { identity: 'alice', cardId }, scope: { recipientCardIds: [cardId] }, counter: 1, now: 5, archived: true });
 }
 
 describe('org archive', () => {
