@@ -13,6 +13,7 @@ import { geometryVisible } from '../../lib/page/visibility';
 import { composeText, type SiteAdapter } from '../../lib/sites';
 import { callComposeBlock } from '../../components/frames/pending-api';
 import { OWN_ATTR } from './display';
+import { markOwnFrame } from './own-frames';
 
 export type ComposeState =
   | { kind: 'off' }
@@ -139,6 +140,7 @@ export class ComposeManager {
     frame.setAttribute('referrerpolicy', 'no-referrer');
     frame.setAttribute('title', 'Overcrypt secure compose');
     frame.style.cssText = 'position:fixed;border:0;background:#fff;color-scheme:normal;z-index:2147483647;';
+    markOwnFrame(frame);
     frame.src = this.deps.frameUrl(opened.handle);
     this.deps.container().append(frame);
     const job: OpenJob = {

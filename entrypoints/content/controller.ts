@@ -4,7 +4,9 @@
  * this runs under happy-dom in tests.
  */
 import type { ApiClient, PageStatus, WorkerPush } from '../../lib/api';
+import { removeForeignFrames } from '../../lib/page/foreign-frames';
 import { windowScheduler } from '../../lib/page/schedule';
+import { isOwnFrame } from './own-frames';
 import type { SiteAdapter } from '../../lib/sites';
 import { ComposeManager, type ComposeState } from './compose';
 import { DisplayManager, OWN_ATTR } from './display';
@@ -74,6 +76,8 @@ export class PageController {
       win.removeEventListener('popstate', onNav);
     });
     if (this.deps.adapter.id === 'generic') this.watchFocus();
+    const origin = frameOrigin(this.deps.frameUrl('display', 'x'));
+    if (origin) this.cleanups.push(removeForeignFrames(doc, origin, isOwnFrame, win.MutationObserver));
     await this.refreshContext(true);
   }
 
@@ -191,5 +195,14 @@ export class PageController {
 
   private renderChip(compose: ComposeState): void {
     this.chip.render({ status: this.status, compose, hasConversation: !!this.conversation });
+  }
+}
+
+function frameOrigin(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.origin !== 'null' ? `${u.origin}/` : `${u.protocol}//${u.host}/`;
+  } catch {
+    return undefined;
   }
 }

@@ -13,6 +13,7 @@ import { displayFrameHeight } from '../../lib/page/frame-size';
 import type { MessageLocator } from '../../lib/page/locator';
 import type { Scheduler } from '../../lib/page/schedule';
 import { byViewportDistance } from '../../lib/page/viewport';
+import { markOwnFrame } from './own-frames';
 
 export const OWN_ATTR = 'data-overcrypt';
 
@@ -183,6 +184,7 @@ export class DisplayManager {
     frame.setAttribute('title', 'Overcrypt message');
     frame.tabIndex = -1;
     frame.style.cssText = `display:block;border:0;width:100%;height:${height}px;color-scheme:normal;background:transparent;`;
+    markOwnFrame(frame);
     frame.src = this.deps.frameUrl(handle);
     record.wrapper.append(frame);
   }

@@ -22,8 +22,9 @@ export async function settle(): Promise<void> {
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any component's vnode
 /** Renders inside act() so effects run (preact would otherwise defer them to an animation frame). */
-export async function mount(vnode: import('preact').VNode, root: Element): Promise<void> {
+export async function mount(vnode: import('preact').VNode<any>, root: Element): Promise<void> {
   const { render } = await import('preact');
   await act(() => render(vnode, root));
   await settle();
