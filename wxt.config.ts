@@ -8,6 +8,8 @@ const TEST_MANIFEST_KEY = process.env.OVERCRYPT_TEST_MANIFEST_KEY;
 export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
+  // `wxt build` has no --outDir flag; OVERCRYPT_OUT_DIR builds elsewhere without touching .output/.
+  ...(process.env.OVERCRYPT_OUT_DIR ? { outDir: process.env.OVERCRYPT_OUT_DIR } : {}),
   publicDir: 'public',
   vite: () => ({
     resolve: {
