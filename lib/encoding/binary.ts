@@ -45,6 +45,7 @@ export class ByteWriter {
 
   /** Raw bytes, no length. */
   bytes(value: Uint8Array): this {
+    if (!(value instanceof Uint8Array)) fail(ErrorCode.Malformed, 'value must be bytes');
     return this.push(value.slice());
   }
 
@@ -88,7 +89,9 @@ function checkUint(value: number, max: number): void {
 export class ByteReader {
   private at = 0;
 
-  constructor(private readonly data: Uint8Array) {}
+  constructor(private readonly data: Uint8Array) {
+    if (!(data instanceof Uint8Array)) fail(ErrorCode.Malformed, 'input must be bytes');
+  }
 
   get offset(): number {
     return this.at;

@@ -58,6 +58,11 @@ describe('ByteWriter / ByteReader', () => {
     expectCode(() => r.end(), ErrorCode.Malformed);
   });
 
+  it('rejects non-byte inputs with Malformed', () => {
+    expectCode(() => new ByteReader('abc' as unknown as Uint8Array), ErrorCode.Malformed);
+    expectCode(() => new ByteWriter().bytes([1, 2] as unknown as Uint8Array), ErrorCode.Malformed);
+  });
+
   it('rejects out-of-range values on write with Malformed', () => {
     expectCode(() => new ByteWriter().u8(256), ErrorCode.Malformed);
     expectCode(() => new ByteWriter().u16(-1), ErrorCode.Malformed);
