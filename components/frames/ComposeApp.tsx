@@ -144,6 +144,7 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
         aria-label={`Encrypted message to ${neutraliseLabel(phase.job.conversation.title ?? phase.job.conversation.id, 60)}`}
         placeholder="Encrypted message (Enter sends, Shift+Enter new line)"
         value={text}
+        autoFocus
         readOnly={!visible || siteBoxChanged}
         onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)}
         onKeyDown={onKeyDown}
