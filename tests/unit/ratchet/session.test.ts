@@ -273,6 +273,18 @@ describe('serialisation', () => {
     expect(await alice.recv(bob, await bob.send(alice, 'after reload'))).toBe('after reload');
   });
 
+  it('records survive structured clone (what IndexedDB stores) unchanged', async () => {
+    const { alice, bob } = await pair();
+    await bob.recv(alice, await alice.send(bob, 'hi'));
+    for (const [peer, other] of [[alice, bob], [bob, alice]] as const) {
+      const record = (await peer.sessions.load(other.cardId))!;
+      const cloned = structuredClone(record);
+      expect(serialiseRecord(cloned)).toBe(serialiseRecord(record));
+      await peer.sessions.save(cloned);
+    }
+    expect(await alice.recv(bob, await bob.send(alice, 'cloned'))).toBe('cloned');
+  });
+
   it('refuses junk, unknown versions and oversized arrays with typed errors', async () => {
     const { alice, bob } = await pair();
     await alice.send(bob, 'x');

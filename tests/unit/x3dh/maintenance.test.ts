@@ -102,4 +102,18 @@ describe('maintainPrekeys (against a store)', () => {
     expect(await store.get('signed', spk1.keyId)).toBeUndefined();
     expect(await store.get('signed', spk2.keyId)).toBeDefined();
   });
+
+  it('keeps at most maxLocalOneTime unused one-time private keys, dropping the oldest', async () => {
+    const dev = newDevice();
+    const store = new MemoryPrekeyStore();
+    const policy = { ...DEFAULT_PREKEY_POLICY, targetOneTime: 30, lowWaterMark: 10, maxLocalOneTime: 50 };
+    const first = await maintainPrekeys(store, dev.identity, { oneTimeCount: 0, signedPrekey: null }, T0, policy);
+    const spk = { keyId: first!.signedPrekey!.keyId, createdAt: T0 };
+    // the directory handed all 30 out, but nobody used them; twice more
+    await maintainPrekeys(store, dev.identity, { oneTimeCount: 0, signedPrekey: spk }, T0 + 1, policy);
+    await maintainPrekeys(store, dev.identity, { oneTimeCount: 0, signedPrekey: spk }, T0 + 2, policy);
+    const left = await store.list('oneTime');
+    expect(left).toHaveLength(50);
+    expect(left.every((p) => p.createdAt >= T0 + 1)).toBe(true);
+  });
 });
