@@ -28,7 +28,7 @@ export async function resolveRecipients(contacts: ContactStore, participants: st
     const contact = await contacts.get(identity);
     if (!contact) fail(ErrorCode.NotRegistered, `no cards known for ${identity}`, { identity });
     const trusted = contact.cards.length > 0 ? await contacts.trustedCards(identity) : [];
-    if (contact.state === 'changed') changedIdentities.push(identity);
+    if (contact.state === 'keyChanged') changedIdentities.push(identity);
     if (trusted.length === 0 && identity !== ownIdentity) {
       fail(ErrorCode.UntrustedIdentity, `no trusted card for ${identity}`, { identity, state: contact.state });
     }

@@ -3,10 +3,10 @@
  * device cards we trust.
  *
  * - On first sight of an identity its identity key (from the cards' `identity`
- *   cross-signature) is pinned: trust on first use, state `first-seen`.
+ *   cross-signature) is pinned: trust on first use, state `firstSeen`.
  * - After comparing safety numbers the user marks the contact `verified`.
  * - When the directory later serves cards cross-signed by a different identity key,
- *   the pin does NOT move: the contact becomes `changed`, the new cards are not
+ *   the pin does NOT move: the contact becomes `keyChanged`, the new cards are not
  *   trusted (not encrypted to), and an `identity-key-changed` event is emitted. Only
  *   `acceptIdentityKey` (a user decision) re-pins.
  * Applying a refreshed card set diffs it against the trusted cards we had and emits
@@ -19,7 +19,7 @@ import { isSignedByPrevious, sameKey, checkDeviceCard, isValidIdentity, parseDev
 import { ErrorCode, fail } from '../errors';
 import type { AsyncStorage } from './storage';
 
-export type TrustState = 'first-seen' | 'verified' | 'changed';
+export type TrustState = 'firstSeen' | 'verified' | 'keyChanged';
 
 export interface Contact {
   identity: string;
@@ -28,7 +28,7 @@ export interface Contact {
   state: TrustState;
   firstSeenAt: number;
   verifiedAt?: number;
-  /** set while `state === 'changed'`: the identity key the directory now shows */
+  /** set while `state === 'keyChanged'`: the identity key the directory now shows */
   offeredIdentityKey?: string;
   /** trusted, active device cards (raw JSON; parse with `parseDeviceCard`) */
   cards: RawCardJson[];
@@ -123,23 +123,23 @@ export class ContactStore {
   markVerified(identity: string, identityKey: string): Promise<Contact> {
     return this.update(identity, (c) => {
       if (!sameKey(c.identityKey, identityKey)) fail(ErrorCode.UntrustedIdentity, 'verified key is not the pinned key');
-      if (c.state === 'changed') fail(ErrorCode.IdentityKeyChanged, 'accept or reject the new identity key first');
+      if (c.state === 'keyChanged') fail(ErrorCode.IdentityKeyChanged, 'accept or reject the new identity key first');
       return { ...c, state: 'verified', verifiedAt: this.now() };
     });
   }
 
   /**
    * The user accepts the identity key the directory now shows: it becomes the pin,
-   * the state goes back to `first-seen` (not verified), the next card refresh trusts
+   * the state goes back to `firstSeen` (not verified), the next card refresh trusts
    * the new cards. `offeredIdentityKey` guards against accepting a key the user never saw.
    */
   acceptIdentityKey(identity: string, offeredIdentityKey: string): Promise<Contact> {
     return this.update(identity, (c) => {
-      if (c.state !== 'changed' || !c.offeredIdentityKey || !sameKey(c.offeredIdentityKey, offeredIdentityKey)) {
+      if (c.state !== 'keyChanged' || !c.offeredIdentityKey || !sameKey(c.offeredIdentityKey, offeredIdentityKey)) {
         fail(ErrorCode.Conflict, 'no such identity key change pending');
       }
       const { offeredIdentityKey: _dropped, verifiedAt: _unverified, ...rest } = c;
-      return { ...rest, identityKey: offeredIdentityKey, state: 'first-seen', cards: [], updatedAt: this.now() };
+      return { ...rest, identityKey: offeredIdentityKey, state: 'firstSeen', cards: [], updatedAt: this.now() };
     });
   }
 
@@ -170,16 +170,16 @@ export class ContactStore {
     }
     events.push({ kind: 'first-seen', identity, identityKey: first.identityKey });
     const t = this.now();
-    return { identity, identityKey: first.identityKey, state: 'first-seen', firstSeenAt: t, cards: [], updatedAt: t };
+    return { identity, identityKey: first.identityKey, state: 'firstSeen', firstSeenAt: t, cards: [], updatedAt: t };
   }
 
-  /** Cards under another identity key never move the pin: they put the contact in `changed`. */
+  /** Cards under another identity key never move the pin: they put the contact in `keyChanged`. */
   private noteIdentityChange(contact: Contact, offeredKey: string | undefined, events: ContactEvent[]): void {
     if (offeredKey === undefined) return;
-    if (contact.state !== 'changed' || !sameKey(contact.offeredIdentityKey ?? '', offeredKey)) {
+    if (contact.state !== 'keyChanged' || !sameKey(contact.offeredIdentityKey ?? '', offeredKey)) {
       events.push({ kind: 'identity-key-changed', identity: contact.identity, pinnedKey: contact.identityKey, offeredKey });
     }
-    contact.state = 'changed';
+    contact.state = 'keyChanged';
     contact.offeredIdentityKey = offeredKey;
   }
 

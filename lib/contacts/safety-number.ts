@@ -42,7 +42,7 @@ export interface SafetyNumber {
   /** the same digits in twelve groups of five, for display */
   groups: string[];
   /** compact form for a QR code (from the local side's point of view) */
-  qr: string;
+  qrPayload: string;
 }
 
 /** One party's iterated fingerprint (64 bytes). */
@@ -74,7 +74,7 @@ export function computeSafetyNumber(local: SafetyParty, remote: SafetyParty, ite
   const b = fingerprintDigits(remoteFp);
   const digits = a <= b ? a + b : b + a;
   const qr = QR_PREFIX + encodeBase64Url(concatBytes(Uint8Array.of(SAFETY_NUMBER_VERSION), localFp.subarray(0, QR_FINGERPRINT_BYTES), remoteFp.subarray(0, QR_FINGERPRINT_BYTES)));
-  return { digits, groups: digits.match(/\d{5}/g) ?? [], qr };
+  return { digits, groups: digits.match(/\d{5}/g) ?? [], qrPayload: qr };
 }
 
 /**

@@ -24,7 +24,7 @@ describe('ContactStore', () => {
     const { card } = makeCard(dir, bob);
     const { contact, events } = await store.applyCardSet('bob', [card]);
     expect(events).toEqual([{ kind: 'first-seen', identity: 'bob', identityKey: bob.identityKeyB64 }]);
-    expect(contact?.state).toBe('first-seen');
+    expect(contact?.state).toBe('firstSeen');
     expect(contact?.identityKey).toBe(bob.identityKeyB64);
     expect((await store.trustedCards('bob')).map((c) => c.id)).toEqual([card.id]);
   });
@@ -60,7 +60,7 @@ describe('ContactStore', () => {
     const rogue = makeCard(dir, mallory);
     const { contact, events } = await store.applyCardSet('bob', [genuine.card, rogue.card]);
     expect(events).toEqual([{ kind: 'identity-key-changed', identity: 'bob', pinnedKey: bob.identityKeyB64, offeredKey: mallory.identityKeyB64 }]);
-    expect(contact?.state).toBe('changed');
+    expect(contact?.state).toBe('keyChanged');
     expect(contact?.identityKey).toBe(bob.identityKeyB64);
     expect((await store.trustedCards('bob')).map((c) => c.id)).toEqual([genuine.card.id]);
     // Same offer again: no duplicate event, still changed.
@@ -78,7 +78,7 @@ describe('ContactStore', () => {
     await store.applyCardSet('bob', [fresh.card]);
     await expect(store.acceptIdentityKey('bob', makeUser('bob').identityKeyB64)).rejects.toMatchObject({ code: ErrorCode.Conflict });
     const accepted = await store.acceptIdentityKey('bob', bobNew.identityKeyB64);
-    expect(accepted.state).toBe('first-seen');
+    expect(accepted.state).toBe('firstSeen');
     const { events } = await store.applyCardSet('bob', [fresh.card]);
     expect(events).toEqual([{ kind: 'new-device', identity: 'bob', cardId: fresh.card.id }]);
     expect((await store.trustedCards('bob')).map((c) => c.id)).toEqual([fresh.card.id]);

@@ -53,12 +53,12 @@ describe('safety number', () => {
   it('QR code: the other side scanning it matches; a code from other keys or the same side does not', () => {
     const alice = { identity: 'alice', identityKey: makeUser('alice').identityKeyB64 };
     const bob = { identity: 'bob', identityKey: makeUser('bob').identityKeyB64 };
-    const aliceCode = computeSafetyNumber(alice, bob).qr;
+    const aliceCode = computeSafetyNumber(alice, bob).qrPayload;
     expect(aliceCode.length).toBeLessThan(100);
     expect(matchesScannedCode(aliceCode, bob, alice)).toBe(true);
     expect(matchesScannedCode(aliceCode, alice, bob)).toBe(false);
     const mallory = { identity: 'bob', identityKey: makeUser('bob').identityKeyB64 };
-    expect(matchesScannedCode(computeSafetyNumber(alice, mallory).qr, bob, alice)).toBe(false);
+    expect(matchesScannedCode(computeSafetyNumber(alice, mallory).qrPayload, bob, alice)).toBe(false);
     for (const junk of ['', 'OCSN1:', 'OCSN1:!!!', 'OCSN1:' + 'A'.repeat(88), 'hello']) expect(matchesScannedCode(junk, bob, alice)).toBe(false);
   });
 });
