@@ -19,6 +19,7 @@ import {
   managedPolicySource,
   sessionKeyStore,
   unwiredEngines,
+  whenReady,
   type Engines,
   type Notifier,
   type SenderInfo,
@@ -65,7 +66,8 @@ export default defineBackground(() => {
       ephemeral: ephemeralStore(session),
       clock: { now: () => Date.now() },
       fetch: (input, init) => fetch(input, init),
-      engines: createEngines(),
+      // Engines wait for the WASM; everything else answers at once.
+      engines: whenReady(createEngines(), () => crypto),
       policy: managedPolicySource(chromeApi.storage.managed as unknown as StorageAreaLike | undefined),
       self: { extensionId: chromeApi.runtime.id, extensionOrigin: new URL(chromeApi.runtime.getURL('/')).origin },
       notifier,
@@ -76,7 +78,6 @@ export default defineBackground(() => {
   chromeApi.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
     if (!isApiEnvelope(message)) return false;
     void (async () => {
-      await crypto.catch(() => undefined); // requests that need crypto fail with a typed error from the engine
       const s = await service;
       sendResponse(await s.handle(message.request, sender as SenderInfo));
     })().catch(() => sendResponse({ ok: false, error: { code: 'Internal', message: 'the worker could not start' } }));
@@ -85,10 +86,7 @@ export default defineBackground(() => {
 
   chromeApi.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name !== MAINTENANCE_ALARM) return;
-    void service.then(async (s) => {
-      await crypto.catch(() => undefined);
-      await s.onAlarm(alarm.name);
-    });
+    void service.then((s) => s.onAlarm(alarm.name)).catch(() => undefined);
   });
 
   chromeApi.storage.onChanged.addListener((_changes, area) => {

@@ -26,3 +26,4 @@ export { runMaintenance, TASKS, MAINTENANCE_ALARM, MAINTENANCE_PERIOD_MINUTES, t
 export { checkPlacement, type PagePlacement } from './header-check';
 export { unwiredEngines } from './unwired';
 export { sessionKeyStore, ephemeralStore, managedPolicySource, type StorageAreaLike } from './adapters';
+export { whenReady } from './engines-ready';

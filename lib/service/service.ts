@@ -72,6 +72,8 @@ export interface ServiceDeps {
   kdf?: VaultOptions['kdf'];
   floor?: KdfFloor;
   cacheLimit?: number;
+  /** How long a request may wait for the managed policy at start (default 1 s). */
+  policyWaitMs?: number;
   directory?: { timeoutMs?: number; retries?: number; sleep?: (ms: number) => Promise<void> };
 }
 
@@ -88,6 +90,8 @@ const CREDENTIALS_KEY = 'credentials';
 const USER_SETTINGS_KEY = 'user';
 const DEFAULT_PART_LENGTH = 300;
 const SEEN_IDS_PER_TAB = 2_000;
+/** How long a request may wait for the managed policy (see loadPolicy). */
+const POLICY_WAIT_MS = 1_000;
 
 export class OvercryptService {
   readonly vault: Vault;
@@ -201,7 +205,7 @@ export class OvercryptService {
 
   /** storage.onChanged area "managed": re-read the policy; it applies at once. */
   async onPolicyChanged(): Promise<void> {
-    await this.loadPolicy();
+    await this.loadPolicy(60_000);
     this.recompute();
     await this.notify({ tag: API_TAG, push: 'settings/changed' });
   }
@@ -239,14 +243,33 @@ export class OvercryptService {
     if (this.vault.isUnlocked()) await this.loadUserSettings();
   }
 
-  private async loadPolicy(): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = await this.deps.policy.read();
-    } catch {
-      raw = undefined; // no managed storage (not policy-installed): no policy
+  /**
+   * Chrome's first managed-storage read after a browser start can block for seconds. Wait at most
+   * POLICY_WAIT_MS, meanwhile use the last policy seen in this browser session, and apply the real one (with a
+   * settings/changed push) when it arrives.
+   */
+  private async loadPolicy(waitMs = this.deps.policyWaitMs ?? POLICY_WAIT_MS): Promise<void> {
+    const reading = this.deps.policy.read().then(
+      (raw) => parseManagedPolicy(raw).policy,
+      () => ({}) as ManagedPolicy, // no managed storage (not policy-installed): no policy
+    );
+    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), waitMs));
+    const policy = await Promise.race([reading, timeout]);
+    if (policy) {
+      await this.applyPolicy(policy);
+      return;
     }
-    this.policy = parseManagedPolicy(raw).policy;
+    this.policy = (await this.deps.ephemeral.get<ManagedPolicy>('policy')) ?? {};
+    void reading.then(async (late) => {
+      await this.applyPolicy(late);
+      this.recompute();
+      await this.notify({ tag: API_TAG, push: 'settings/changed' });
+    });
+  }
+
+  private async applyPolicy(policy: ManagedPolicy): Promise<void> {
+    this.policy = policy;
+    await this.deps.ephemeral.set('policy', policy);
   }
 
   private async loadUserSettings(): Promise<void> {

@@ -46,3 +46,42 @@ describe('popup view of the current page', () => {
     expect((await t.call(senders.cs(), { type: 'page/status', host: HOST, conversationId: '#chan' })).value.encryptionOn).toBe(false);
   });
 });
+
+describe('slow managed storage at browser start', () => {
+  it('answers without waiting for it, then applies the policy and tells the pages when it arrives', async () => {
+    const { OvercryptService, InMemoryEphemeralStore } = await import('../../../lib/service');
+    const { openStorage } = await import('../../../lib/storage');
+    const { InMemorySessionKeyStore } = await import('../../../lib/vault');
+    const { uniqueDbName, FakeClock, TEST_FLOOR } = await import('../vault/fixtures');
+    const { fakeEngines, RecordingNotifier, EXT, EXT_ID } = await import('./fakes');
+    let deliver!: (v: unknown) => void;
+    const notifier = new RecordingNotifier();
+    const pushed = new Promise<void>((resolve) => {
+      const original = notifier.broadcast.bind(notifier);
+      notifier.broadcast = async (p) => {
+        await original(p);
+        if (p.push === 'settings/changed') resolve();
+      };
+    });
+    const service = new OvercryptService({
+      db: await openStorage({ name: uniqueDbName() }),
+      sessionKeys: new InMemorySessionKeyStore(),
+      ephemeral: new InMemoryEphemeralStore(),
+      clock: new FakeClock(),
+      fetch: async () => new Response('{}'),
+      engines: fakeEngines({ cards: new Map(), used: new Map() }),
+      policy: { read: () => new Promise((r) => (deliver = r)) },
+      self: { extensionId: EXT_ID, extensionOrigin: EXT },
+      notifier,
+      floor: TEST_FLOOR,
+      kdf: { iterations: 1000 },
+      policyWaitMs: 20,
+    });
+    const first = await service.handle({ type: 'status/get' }, senders.popup());
+    expect(first).toMatchObject({ ok: true, value: { directory: { url: 'http://127.0.0.1:8787' } } });
+    deliver({ directoryUrl: 'https://late.example' });
+    await pushed;
+    const later = await service.handle({ type: 'status/get' }, senders.popup());
+    expect(later).toMatchObject({ ok: true, value: { directory: { url: 'https://late.example' } } });
+  });
+});
