@@ -119,7 +119,11 @@ export async function decryptGroupMessage(
   // Ids are random: more than one candidate is rare; the signature tells them apart.
   const key: InboundSenderKey | undefined = candidates.length === 1 ? candidates[0] : candidates.find((k) => signedBy(k, m, binding));
   if (!key) fail(ErrorCode.Tampered, 'group message signature does not verify');
-  if (key.conversationId !== conversationId) fail(ErrorCode.HeaderMismatch, 'group message belongs to another conversation');
+  if (key.conversationId !== conversationId) {
+    // Only an authentic message is reported as misplaced; anything else is simply not genuine.
+    if (!signedBy(key, m, binding)) fail(ErrorCode.Tampered, 'group message signature does not verify');
+    fail(ErrorCode.HeaderMismatch, 'group message belongs to another conversation');
+  }
   try {
     const out = senderKeyDecrypt(key, m, binding);
     await store.saveInbound(out.inbound);
