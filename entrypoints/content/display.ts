@@ -120,10 +120,15 @@ export class DisplayManager {
 
   private place(unit: ArmorUnit, textElement: Element): void {
     const { doc } = this.deps;
-    const width = Math.max(200, textElement.getBoundingClientRect().width || 400);
+    const rect = textElement.getBoundingClientRect();
+    const width = Math.max(200, rect.width || 400);
     const wrapper = doc.createElement('div');
     wrapper.setAttribute(OWN_ATTR, 'display');
-    wrapper.style.cssText = 'display:block;width:100%;max-width:100%;margin:1px 0;';
+    // Take the text element's place in the site's layout (a flex item, a table cell, a block, an inline span).
+    const shown = doc.defaultView?.getComputedStyle(textElement).display || 'block';
+    const display = shown === 'inline' || shown === 'contents' ? 'inline-block' : shown === 'none' ? 'block' : shown;
+    wrapper.style.cssText = `display:${display};flex:1 1 auto;min-width:0;width:100%;max-width:100%;margin:1px 0;vertical-align:top;`;
+
     const height = displayFrameHeight(unit.armorChars, width);
     const hidden: Placed['hidden'] = [];
     const hide = (el: Element) => {

@@ -1,7 +1,8 @@
 /**
  * The small Overcrypt control next to the site's compose box: encryption on/off for this conversation (a trusted
  * click toggles it), who it is encrypted to (people / devices), and warnings. It holds no secrets: everything on it
- * is status the page could learn anyway. Lives in a closed shadow root so the site's CSS does not restyle it.
+ * is status the page could learn anyway. Lives in a shadow root so the site's CSS does not restyle it (open, so
+ * tests can find it; it is not a security boundary and needs none: page clicks on it are ignored, see isTrusted).
  */
 import type { PageStatus } from '../../lib/api';
 import { followTarget, type OverlayHandle } from '../../lib/page/overlay';
@@ -55,7 +56,7 @@ export class StatusChip {
   ) {
     this.host = doc.createElement('div');
     this.host.setAttribute(OWN_ATTR, 'chip');
-    const shadow = this.host.attachShadow({ mode: 'closed' });
+    const shadow = this.host.attachShadow({ mode: 'open' });
     const style = doc.createElement('style');
     style.textContent = `button{all:initial;font:11px/16px system-ui,sans-serif;padding:0 6px;border-radius:8px;cursor:pointer;
       background:#e6e6e6;color:#222;white-space:nowrap;box-shadow:0 0 0 1px #bbb}
