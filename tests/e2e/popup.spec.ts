@@ -15,6 +15,7 @@ import { buildExtension } from '../harness/build-extension';
 import { directoryAvailable, startDirectory, type Directory } from '../harness/directory';
 import { launchExtensionBrowser, type ExtensionBrowser } from '../fixture/extension-browser';
 import { installStubWorker, type StubScenario } from './stub-worker';
+import { activeCards, claimPrekeys, unclaimedPrekeys } from './directory-db';
 
 const SCREENS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screens');
 const POPUP = { width: 380, height: 560 };
@@ -177,51 +178,156 @@ test.describe('screens (stubbed worker)', () => {
 });
 
 test.describe('real worker', () => {
+  const ALICE = 'alice@irc.local';
+  const BACKUP_PASSWORD = 'backup password 9';
   let directory: Directory | undefined;
+  let alice2: ExtensionBrowser | undefined;
+  /** Set once registration through the UI worked; later flows build on it. */
+  let aliceCard: string | undefined;
+
   test.afterAll(async () => {
+    await alice2?.close();
     await directory?.stop();
   });
 
-  test('first run opens on install and registers through the UI; the popup then shows this device', async () => {
-    test.skip(!directoryAvailable(), 'directory server not in this checkout');
-    directory = await startDirectory();
-    const b = await ensureBrowser();
-    const started = performance.now();
-    const page = await b.waitForExtensionTab(FIRST_RUN);
+  async function fillFirstRun(page: Page, path: 'create' | 'restore'): Promise<void> {
     await page.setViewportSize({ width: 1000, height: 800 });
-    await page.getByRole('button', { name: /Create a new account/ }).click();
-    await page.getByLabel('Directory address').fill(directory.url);
+    await page.getByRole('button', { name: path === 'create' ? /Create a new account/ : /I already use Overcrypt/ }).click();
+    await page.getByLabel('Directory address').fill(directory!.url);
     await page.getByRole('button', { name: 'Check again' }).click();
     await expect(page.getByTestId('directory-check')).toContainText('The directory answers', { timeout: 20_000 });
-    await shot(page, '30-real-firstrun-directory');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('Account name').fill('alice@irc.local');
+    await page.getByLabel('Account name').fill(ALICE);
     await page.getByLabel('Account password', { exact: true }).fill('account password 1');
-    await page.getByLabel('Repeat the account password').fill('account password 1');
+    if (path === 'create') await page.getByLabel('Repeat the account password').fill('account password 1');
+    else await page.getByLabel('Backup password').fill(BACKUP_PASSWORD);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Passphrase', { exact: true }).fill('local passphrase');
     await page.getByLabel('Repeat the passphrase').fill('local passphrase');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Create my keys' }).click();
+  }
 
+  /** Waits for the step after key creation, or skips the test when the worker cannot register yet. */
+  async function expectCreated(page: Page, next: RegExp | string, shotName: string): Promise<void> {
     const outcome = await Promise.race([
-      page.getByRole('heading', { name: 'Back up your keys' }).waitFor({ timeout: 60_000 }).then(() => 'ok' as const),
-      page.getByRole('alert').waitFor({ timeout: 60_000 }).then(() => 'error' as const),
+      page.getByRole('heading', { name: next }).waitFor({ timeout: 90_000 }).then(() => 'ok' as const),
+      page.getByRole('alert').waitFor({ timeout: 90_000 }).then(() => 'error' as const),
     ]);
-    if (outcome === 'error') {
-      const why = (await page.getByRole('alert').innerText()).replace(/\s+/g, ' ');
-      await shot(page, '31-real-firstrun-register-error');
-      test.skip(/Internal|not (yet )?wired|registration/i.test(why), `worker registration not available yet: ${why}`);
-      throw new Error(`registration failed: ${why}`);
-    }
-    console.log(`first-run tab -> card published: ${Math.round(performance.now() - started)} ms (includes typing)`);
+    if (outcome === 'ok') return;
+    const why = (await page.getByRole('alert').innerText()).replace(/\s+/g, ' ');
+    await shot(page, shotName);
+    test.skip(/not available in this build|not (yet )?wired/i.test(why), `worker registration not available yet: ${why}`);
+    throw new Error(`key creation failed: ${why}`);
+  }
+
+  test('first run opens on install, registers through the UI, makes a backup; the popup shows this device', async () => {
+    test.skip(!directoryAvailable(), 'directory server not in this checkout');
+    directory = await startDirectory();
+    const b = await ensureBrowser();
+    const before = await b.openPopup();
+    await before.setViewportSize(POPUP);
+    await expect(before.getByRole('button', { name: 'Set up Overcrypt' })).toBeVisible();
+    await before.close();
+
+    const page = await b.waitForExtensionTab(FIRST_RUN);
+    const started = performance.now();
+    await fillFirstRun(page, 'create');
+    await expectCreated(page, 'Back up your keys', '31-real-firstrun-register-error');
+    const publishedMs = performance.now() - started;
+    aliceCard = activeCards(directory.dbFile, ALICE)[0];
+    expect(aliceCard).toMatch(/^[0-9a-f]{64}$/);
+    console.log(`first-run tab -> card published: ${Math.round(publishedMs)} ms (scripted typing included)`);
     await shot(page, '31-real-firstrun-backup');
-    await page.getByRole('button', { name: 'Skip for now' }).click();
+    await page.getByLabel('Backup password', { exact: true }).fill(BACKUP_PASSWORD);
+    await page.getByLabel('Repeat the backup password').fill(BACKUP_PASSWORD);
+    await page.getByRole('button', { name: 'Create backup' }).click();
+    await expect(page.getByText('Your backup is saved.')).toBeVisible({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByTestId('firstrun-done')).toBeVisible();
 
     const popup = await b.openPopup();
     await popup.setViewportSize(POPUP);
     await expect(popup.getByTestId('own-fingerprint')).not.toHaveText('—');
     await shot(popup, '32-real-popup-status');
+    await popup.close();
+  });
+
+  test('rotate now tops the one-time prekeys on the directory back up to the target', async () => {
+    test.skip(!aliceCard, 'needs the registered browser from the first test');
+    const target = unclaimedPrekeys(directory!.dbFile, aliceCard!);
+    expect(target).toBeGreaterThan(10);
+    claimPrekeys(directory!.dbFile, aliceCard!, 30);
+    expect(unclaimedPrekeys(directory!.dbFile, aliceCard!)).toBe(target - 30);
+
+    const popup = await (await ensureBrowser()).openPopup();
+    await popup.setViewportSize(POPUP);
+    await popup.getByRole('tab', { name: 'Keys' }).click();
+    await expect(popup.getByText(`${target - 30} of ${target} one-time keys are on the directory`)).toBeVisible({ timeout: 30_000 });
+    await popup.getByRole('button', { name: 'Rotate now' }).click();
+    await expect(popup.getByText(new RegExp(`Done: ${target} of ${target}`))).toBeVisible({ timeout: 60_000 });
+    expect(unclaimedPrekeys(directory!.dbFile, aliceCard!)).toBe(target);
+    await shot(popup, '33-real-popup-keys-rotated');
+    await popup.close();
+  });
+
+  test('a second browser signs in and restores from the backup: a second device card is published', async () => {
+    test.skip(!aliceCard, 'needs the registered browser from the first test');
+    alice2 = await launchExtensionBrowser({ extensionDir, name: 'alice-second-device' });
+    const page = await alice2.waitForExtensionTab(FIRST_RUN);
+    await fillFirstRun(page, 'restore');
+    await expect(page.getByTestId('firstrun-done')).toBeVisible({ timeout: 90_000 });
+    await shot(page, '34-real-second-device-done');
+    const cards = activeCards(directory!.dbFile, ALICE);
+    expect(cards).toHaveLength(2);
+    expect(cards).toContain(aliceCard);
+  });
+
+  test('revoking the second device from the first removes its card from the directory search', async () => {
+    test.skip(!aliceCard || !alice2, 'needs both devices');
+    const other = activeCards(directory!.dbFile, ALICE).find((c) => c !== aliceCard)!;
+    const popup = await (await ensureBrowser()).openPopup();
+    await popup.setViewportSize(POPUP);
+    await popup.getByRole('tab', { name: 'Devices' }).click();
+    await expect(popup.getByTestId('device')).toHaveCount(2, { timeout: 30_000 });
+    await popup.getByRole('button', { name: /Revoke the device/ }).click();
+    await shot(popup, '35-real-popup-revoke-confirm');
+    await popup.getByRole('button', { name: 'Revoke device' }).click();
+    await expect(popup.getByTestId('device')).toHaveCount(1, { timeout: 30_000 });
+    expect(activeCards(directory!.dbFile, ALICE)).toEqual([aliceCard]);
+    expect(activeCards(directory!.dbFile, ALICE)).not.toContain(other);
+    await popup.close();
+  });
+
+  test('logging out wipes this browser: IndexedDB holds no records afterwards', async () => {
+    test.skip(!alice2, 'needs the second device');
+    const popup = await alice2!.openPopup();
+    await popup.setViewportSize(POPUP);
+    await popup.getByRole('tab', { name: 'Account' }).click();
+    await popup.getByRole('button', { name: 'Log out…' }).click();
+    await expect(popup.getByText('You can restore your keys later')).toBeVisible({ timeout: 30_000 });
+    await popup.getByRole('button', { name: 'Delete keys and log out' }).click();
+    await expect(popup.getByText(/Logged out/)).toBeVisible({ timeout: 30_000 });
+    await shot(popup, '36-real-popup-logged-out');
+    const records = await popup.evaluate(async () => {
+      const counts: Record<string, number> = {};
+      for (const info of await indexedDB.databases()) {
+        const db = await new Promise<IDBDatabase>((ok, ko) => {
+          const r = indexedDB.open(info.name!);
+          r.onsuccess = () => ok(r.result);
+          r.onerror = () => ko(r.error);
+        });
+        for (const store of Array.from(db.objectStoreNames)) {
+          counts[`${info.name}/${store}`] = await new Promise<number>((ok, ko) => {
+            const r = db.transaction(store).objectStore(store).count();
+            r.onsuccess = () => ok(r.result);
+            r.onerror = () => ko(r.error);
+          });
+        }
+        db.close();
+      }
+      return counts;
+    });
+    expect(Object.entries(records).filter(([, n]) => n > 0)).toEqual([]);
   });
 });
