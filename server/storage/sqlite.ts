@@ -123,11 +123,13 @@ const MAX_BATCH = 256;
 export class SqliteRepository implements Repository {
   readonly kind = 'sqlite';
   private readonly st;
+  private readonly sp;
   private pending: WriteJob[] = [];
   private flushScheduled = false;
 
   constructor(private readonly db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
+    this.sp = { begin: p('SAVEPOINT w'), release: p('RELEASE w'), rollback: p('ROLLBACK TO w') };
     this.st = {
       insertAccount: p('INSERT INTO accounts (identity, password_hash, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       getAccount: p('SELECT identity, password_hash, created_at FROM accounts WHERE identity = ?'),
@@ -184,20 +186,8 @@ export class SqliteRepository implements Repository {
    * report a result.
    */
   private write<T>(fn: () => T): Promise<T> {
-    const savepoint = this.db.transaction(fn);
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({
-        run: () => {
-          try {
-            return savepoint();
-          } catch (e) {
-            if (e instanceof Rollback) return e.result;
-            throw e;
-          }
-        },
-        resolve: resolve as (value: unknown) => void,
-        reject,
-      });
+      this.pending.push({ run: fn, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -205,21 +195,27 @@ export class SqliteRepository implements Repository {
     });
   }
 
+  /** One job inside its own savepoint: a throw undoes only this job. */
+  private runInSavepoint(job: WriteJob): { ok: true; value: unknown } | { ok: false; error: unknown } {
+    this.sp.begin.run();
+    try {
+      const value = job.run();
+      this.sp.release.run();
+      return { ok: true, value };
+    } catch (error) {
+      this.sp.rollback.run();
+      this.sp.release.run();
+      return error instanceof Rollback ? { ok: true, value: error.result } : { ok: false, error };
+    }
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_BATCH);
-      const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+      let outcomes: ReturnType<SqliteRepository['runInSavepoint']>[];
       try {
-        this.db.transaction(() => {
-          for (const job of batch) {
-            try {
-              outcomes.push({ ok: true, value: job.run() });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        }).immediate();
+        outcomes = this.db.transaction(() => batch.map((job) => this.runInSavepoint(job))).immediate();
       } catch (error) {
         // The commit itself failed: nothing of this batch is durable.
         for (const job of batch) job.reject(error);

@@ -107,6 +107,23 @@ describe.each(backends)('storage: $name', (backend) => {
     expect((await repo.searchActiveCards(['alice'])).map((c) => c.id)).toEqual([hex(5)]);
   });
 
+  it('keeps concurrent writes independent: one refused write does not undo its neighbours', async () => {
+    await open();
+    await repo.insertCard(card(1, 'alice'));
+    const results = await Promise.all([
+      repo.insertCard(card(10, 'alice')),
+      repo.insertCard(card(11, 'alice', 999)),
+      repo.insertCard(card(12, 'bob', 1)),
+      repo.insertCard(card(13, 'alice', 1)),
+      repo.putBackup('alice', 'b', null, 1),
+    ]);
+    expect(results).toEqual(['inserted', 'previous-not-active', 'previous-not-active', 'inserted', { ok: true, version: 1 }]);
+    expect(await repo.getCard(hex(11))).toBeNull();
+    expect(await repo.getCard(hex(12))).toBeNull();
+    expect((await repo.getCard(hex(1)))?.supersededBy).toBe(hex(13));
+    expect((await repo.searchActiveCards(['alice'])).map((c) => c.id).sort()).toEqual([hex(10), hex(13)]);
+  });
+
   it('stores prekeys, ignores re-uploaded key ids and claims the lowest unclaimed key once', async () => {
     await open();
     await repo.insertCard(card(1, 'alice'));
