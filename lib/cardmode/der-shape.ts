@@ -8,7 +8,13 @@
  * into a page, so we refuse shapes the library does not produce: every TLV length must
  * fit its parent, the OIDs must be the ones virgil-crypto writes for Ed25519 recipients, in its order,
  * every NULL must be empty, and the long OCTET STRINGs that hold DER are walked too.
- * The encrypted part after the message info is authenticated by AES-GCM inside WASM.
+ * The encrypted part after the message info is authenticated by AES-GCM inside WASM,
+ * but virgil-crypto parses the (encrypted) signature footer while streaming, before the
+ * tag is checked: a message cut short inside its last ~130 bytes can still abort the
+ * WASM (measured: truncations that leave 17-31 bytes of the footer). We refuse
+ * encrypted parts shorter than a GCM tag (those always abort); the footer window
+ * cannot be detected without decrypting. Known limitation: a hostile page can make one
+ * decrypt abort (the module keeps working; the call fails as `Tampered`).
  */
 import { ErrorCode, fail } from '../errors';
 import { toHex } from '../cards/bytes';
@@ -35,6 +41,8 @@ const OID_PATTERN = /^E(?:ddKhhC)+DGPS$/;
 /** Same for `encrypt` without a signature (org archive blobs). */
 const OID_PATTERN_UNSIGNED = /^E(?:ddKhhC)+DG$/;
 const MAX_DEPTH = 16;
+/** AES-GCM tag length: shorter encrypted parts always abort the WASM. */
+const MIN_ENCRYPTED_PART = 17;
 const MAX_NODES = 50_000;
 /**
  * OCTET STRINGs this long are the per-recipient encrypted-key structures, which are DER
@@ -50,6 +58,7 @@ export function checkCardMessageShape(bytes: Uint8Array, options: { signed: bool
   const top = readTlv(bytes, 0, bytes.length);
   walk(bytes, top.valueStart, top.end, 1, budget);
   if (!(options.signed ? OID_PATTERN : OID_PATTERN_UNSIGNED).test(budget.oids)) fail(ErrorCode.Malformed, 'DER: unexpected structure');
+  if (bytes.length - top.end < MIN_ENCRYPTED_PART) fail(ErrorCode.Malformed, 'encrypted part too short');
   return top.end;
 }
 

@@ -10,6 +10,7 @@
 import { CallbackJwtProvider, CardManager, RawSignedModel } from 'virgil-sdk';
 import { VirgilCardCrypto } from 'virgil-crypto';
 import { virgil } from '../crypto/init';
+import { Limits } from '../directory/wire';
 import { ErrorCode, OvercryptError, fail } from '../errors';
 import { buildDeviceCard, isCardId, isValidIdentity, parseDeviceCard, type DeviceCard, type NewDeviceCardParams } from './device-card';
 import { FetchConnection, useFetchConnection, type FetchLike } from './fetch-connection';
@@ -35,7 +36,9 @@ export interface CardSearchResult {
   rejected: RejectedCard[];
 }
 
-export const MAX_SEARCH_IDENTITIES = 100;
+/** Identities per request (the directory's limit); `search` splits longer lists. */
+export const SEARCH_BATCH = Limits.searchMaxIdentities;
+export const MAX_SEARCH_IDENTITIES = 1000;
 
 export class CardDirectory {
   readonly manager: CardManager;
@@ -65,13 +68,17 @@ export class CardDirectory {
     if (identities.length === 0 || identities.length > MAX_SEARCH_IDENTITIES || !identities.every(isValidIdentity)) {
       fail(ErrorCode.Malformed, 'search identities');
     }
-    const wanted = new Set(identities);
-    const raws = await this.call(async () => {
-      const token = await this.manager.accessTokenProvider.getToken({ service: 'cards', operation: 'search' });
-      return this.manager.client.searchCards(identities, token.toString());
-    });
+    const unique = [...new Set(identities)];
+    const wanted = new Set(unique);
     const result: CardSearchResult = { cards: [], rejected: [] };
-    for (const raw of raws) this.admit(raw, wanted, result);
+    for (let i = 0; i < unique.length; i += SEARCH_BATCH) {
+      const batch = unique.slice(i, i + SEARCH_BATCH);
+      const raws = await this.call(async () => {
+        const token = await this.manager.accessTokenProvider.getToken({ service: 'cards', operation: 'search' });
+        return this.manager.client.searchCards(batch, token.toString());
+      });
+      for (const raw of raws) this.admit(raw, wanted, result);
+    }
     return result;
   }
 

@@ -12,6 +12,7 @@ import { ModelSigner, RawSignedModel, type IRawSignedModelJson } from 'virgil-sd
 import { VirgilCardCrypto } from 'virgil-crypto';
 import { virgil } from '../crypto/init';
 import { ErrorCode, fail } from '../errors';
+import { Limits, normaliseIdentity } from '../directory/wire';
 import { bytesOf, decodeBase64, fromUtf8, toHex } from './bytes';
 import { exportPublicKeyBase64, importPublicKeyBase64, type KeyPair } from './keys';
 import { IDENTITY_KEY_FIELD, PREVIOUS_CARD_FIELD, Signer } from './signers';
@@ -43,16 +44,20 @@ export interface DeviceCard {
 }
 
 /** Limits on what a card from the directory may contain, checked before parsing or any WASM call. */
-export const CARD_LIMITS = { maxSnapshotBytes: 4096, maxSignatures: 8, maxIdentityLength: 256 } as const;
+export const CARD_LIMITS = { maxSnapshotBytes: Limits.cardSnapshotMaxBytes, maxSignatures: Limits.cardMaxSignatures } as const;
 const CARD_ID_RE = /^[0-9a-f]{64}$/;
 
 export function isCardId(value: unknown): value is string {
   return typeof value === 'string' && CARD_ID_RE.test(value);
 }
 
-/** Identities must be printable ASCII (virgil-crypto mis-encodes anything above U+00FF). */
+/**
+ * Identities must be in the directory's canonical form (lib/directory/wire.ts
+ * `normaliseIdentity`: lower-case printable ASCII, 1..128); virgil-crypto also
+ * mis-encodes anything above U+00FF.
+ */
 export function isValidIdentity(identity: unknown): identity is string {
-  return typeof identity === 'string' && identity.length > 0 && identity.length <= CARD_LIMITS.maxIdentityLength && /^[\x21-\x7e]+$/.test(identity);
+  return typeof identity === 'string' && normaliseIdentity(identity) === identity;
 }
 
 export function cardIdOf(contentSnapshot: string): string {

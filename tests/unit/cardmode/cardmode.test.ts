@@ -159,6 +159,35 @@ describe('card mode', () => {
     );
   });
 
+  it('truncations give typed errors; random bytes and multi-byte mutations never reach the WASM in an abortable shape', async () => {
+    const ct = await send('truncate me');
+    const senders = await trustedSenderCards(bobContacts, ['alice'], 'bob');
+    // Truncations: typed errors only (a cut inside the encrypted footer can still abort one WASM call: see der-shape.ts).
+    for (let n = 0; n < ct.length; n += 3) {
+      expect(codeOf(() => decryptCardMessage({ ciphertext: ct.slice(0, n), privateKey: b1.key.privateKey, trustedSenders: senders }))).toMatch(/^(Malformed|Tampered|NotARecipient)$/);
+    }
+    const inputs: Uint8Array[] = [];
+    let seed = 9;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let i = 0; i < 300; i++) inputs.push(Uint8Array.from({ length: Math.floor(rnd() * 600) }, () => Math.floor(rnd() * 256)));
+    for (let i = 0; i < 1500; i++) {
+      const bad = ct.slice();
+      for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) bad[Math.floor(rnd() * bad.length)] = Math.floor(rnd() * 256);
+      inputs.push(bad);
+    }
+    let aborted = 0;
+    for (const input of inputs) {
+      expect(codeOf(() => decryptCardMessage({ ciphertext: input, privateKey: b1.key.privateKey, trustedSenders: senders }))).not.toBe('Internal');
+      try {
+        checkCardMessageShape(input);
+        virgil().decryptAndVerify(input, b1.key.privateKey, [virgil().importPublicKey(a1.card.publicKey)]);
+      } catch (e) {
+        if (String((e as Error).message).includes('Abort')) aborted++;
+      }
+    }
+    expect(aborted).toBe(0);
+  });
+
   it('the shape check stops every single-byte flip that would abort the WASM', async () => {
     const ct = await send('abort?');
     let aborted = 0;

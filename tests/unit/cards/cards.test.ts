@@ -121,8 +121,19 @@ describe('device cards through CardManager with a fetch connection', () => {
     await expect(clientFor('alice').getCard('0'.repeat(64))).rejects.toMatchObject({ code: ErrorCode.NotFound });
   });
 
+  it('splits long searches into batches the directory accepts', async () => {
+    const { card } = await enrol('kate');
+    const identities = ['kate', ...Array.from({ length: 119 }, (_, i) => `nobody${i}`)];
+    const before = dir.requests;
+    const result = await clientFor('alice').search(identities);
+    expect(dir.requests - before).toBe(3);
+    expect(result.cards.map((c) => c.id)).toEqual([card.id]);
+  });
+
   it('refuses non-ASCII identities and malformed card JSON before any WASM call', () => {
-    expect(() => buildDeviceCard({ identity: 'zoë', deviceKey: generateDeviceKey(), identityKey: generateIdentityKey() })).toThrow();
+    for (const identity of ['zoë', 'Alice', 'a b', 'x'.repeat(129)]) {
+      expect(() => buildDeviceCard({ identity, deviceKey: generateDeviceKey(), identityKey: generateIdentityKey() })).toThrow();
+    }
     for (const bad of [null, {}, { content_snapshot: '!!', signatures: [] }, { content_snapshot: btoa('{}'), signatures: [{ signer: 'self', signature: 'AA==' }] }]) {
       try {
         parseDeviceCard(bad);
