@@ -5,7 +5,9 @@
  *
  * Rules every engine follows:
  * - Long-lived secrets go through `env.keystore` (sealed at rest); nothing secret in module globals (the worker
- *   restarts at any moment and globals reset).
+ *   restarts at any moment and globals reset). Record KEYS are stored in the clear: key records that name a person
+ *   or a conversation by `await env.blindKey('contact\0' + identity)`, not by the name itself.
+ *   (Session ids passed to `env.sessions` are blinded by the service.)
  * - Ratchet / sender-key state changes go through `env.sessions.update()`: it serialises per session id and
  *   commits the new state before the engine gets its result back, so a returned ciphertext or plaintext always has
  *   its state durable. Never write session state any other way.

@@ -189,6 +189,7 @@ export class OvercryptService {
       throw e;
     });
     await this.ready;
+    if (!this.vault.isUnlocked()) return;
     if (await this.vault.checkIdle(this.effective.config.autoLockMinutes)) await this.announceLock();
   }
 
@@ -253,8 +254,10 @@ export class OvercryptService {
       (raw) => parseManagedPolicy(raw).policy,
       () => ({}) as ManagedPolicy, // no managed storage (not policy-installed): no policy
     );
-    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), waitMs));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), waitMs)));
     const policy = await Promise.race([reading, timeout]);
+    clearTimeout(timer);
     if (policy) {
       await this.applyPolicy(policy);
       return;
@@ -302,15 +305,21 @@ export class OvercryptService {
     return {
       update: <S, R>(kind: SessionKind, id: string, step: (state: S | undefined) => Promise<SessionStep<S, R>>) =>
         this.queues.run(`${kind}:${id}`, async () => {
-          const state = await this.keystore.get<S>(kind, id);
+          const key = await this.sessionKey(kind, id);
+          const state = await this.keystore.get<S>(kind, key);
           const out = await step(state);
           // Durable before anyone sees the result: a worker killed after this line loses nothing, before it
           // the result was never released.
-          await this.keystore.commit([{ store: kind, key: id, value: out.state }, ...(out.writes ?? [])]);
+          await this.keystore.commit([{ store: kind, key, value: out.state }, ...(out.writes ?? [])]);
           return out.result;
         }),
-      read: <S>(kind: SessionKind, id: string) => this.keystore.get<S>(kind, id),
+      read: async <S>(kind: SessionKind, id: string) => this.keystore.get<S>(kind, await this.sessionKey(kind, id)),
     };
+  }
+
+  /** Session ids name peers (card ids): blinded at rest so the database does not list who the user talks to. */
+  private sessionKey(kind: SessionKind, id: string): Promise<string> {
+    return this.vault.blindKey(`${kind}\0${id}`);
   }
 
   private outboxStore(): OutboxStore {

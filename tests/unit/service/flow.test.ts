@@ -154,7 +154,7 @@ describe('compose and display flow', () => {
     t.service.keystore; // keep the database open while dumping; the dump opens its own connection
     const raw = await rawDump(t.dbName);
     const enc = (s: string) => new TextEncoder().encode(s);
-    for (const needle of ['hello bob', 'not bold', 'account-password-1', 'local passphrase 1', 'purple-otter', 'alice@irc', '#chan']) {
+    for (const needle of ['hello bob', 'not bold', 'account-password-1', 'local passphrase 1', 'purple-otter', 'alice@irc', '#chan', 'b0'.repeat(32)]) {
       expect(contains(raw, enc(needle)), needle).toBe(false);
     }
     expect(contains(raw, DEVICE_PRIVATE_KEY)).toBe(false);

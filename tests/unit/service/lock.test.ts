@@ -33,6 +33,11 @@ describe('lock, unlock, auto-lock', () => {
     }
     t.clock.advance(10_000); // 60 s since the last user action
     expect(await armor(t)).toMatchObject({ ok: false, error: { code: 'Locked' } });
+    const lockPushes = () => t.notifier.broadcasts.filter((p) => p.push === 'status/changed' && p.locked).length;
+    expect(lockPushes()).toBe(1); // announced once, not on every later request
+    await armor(t);
+    await armor(t);
+    expect(lockPushes()).toBe(1);
     expect(await t.sessionKeys.load()).toBeUndefined();
   });
 
