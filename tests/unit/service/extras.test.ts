@@ -85,3 +85,24 @@ describe('slow managed storage at browser start', () => {
     expect(later).toMatchObject({ ok: true, value: { directory: { url: 'https://late.example' } } });
   });
 });
+
+describe('whenReady', () => {
+  it('engine calls wait for readiness; a failed init fails the call, not the worker', async () => {
+    const { whenReady } = await import('../../../lib/service');
+    const { fakeEngines } = await import('./fakes');
+    let release!: () => void;
+    let ready: Promise<void> = new Promise<void>((r) => (release = r));
+    const engines = whenReady(fakeEngines({ cards: new Map(), used: new Map() }), () => ready);
+    let done = false;
+    const call = engines.contacts.list({} as never).then(() => (done = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(done).toBe(false);
+    release();
+    await call;
+    expect(done).toBe(true);
+    ready = Promise.reject(new Error('wasm failed'));
+    ready.catch(() => undefined);
+    await expect(engines.contacts.list({} as never)).rejects.toThrow('wasm failed');
+  });
+});
