@@ -193,13 +193,13 @@ function Welcome(props: { heading: Heading; onChoose: (p: Path) => void }) {
       <StepHeading heading={props.heading} text={t('firstrun_welcomeTitle')} />
       <p>{t('firstrun_welcomeExplain')}</p>
       <div class="choices">
-        <button type="button" class="choice primary" onClick={() => props.onChoose('create')}>
+        <button type="button" class="choice primary" onClick={() => props.onChoose('create')} aria-describedby="choice-create-hint">
           <strong>{t('firstrun_create')}</strong>
-          <span>{t('firstrun_createHint')}</span>
+          <span id="choice-create-hint">{t('firstrun_createHint')}</span>
         </button>
-        <button type="button" class="choice" onClick={() => props.onChoose('restore')}>
+        <button type="button" class="choice" onClick={() => props.onChoose('restore')} aria-describedby="choice-restore-hint">
           <strong>{t('firstrun_restore')}</strong>
-          <span>{t('firstrun_restoreHint')}</span>
+          <span id="choice-restore-hint">{t('firstrun_restoreHint')}</span>
         </button>
       </div>
     </div>
@@ -445,6 +445,9 @@ function WorkingStep(props: {
         ))}
       </ol>
       {work.busy && <Spinner label={t('firstrun_workingWait')} />}
+      {work.error && restoreHint(props.path, work.error.code) && (
+        <p class="notice notice-warn">{restoreHint(props.path, work.error.code)}</p>
+      )}
       <ErrorNotice error={work.error} />
       {work.error && (
         <div class="buttons">
@@ -458,6 +461,14 @@ function WorkingStep(props: {
       )}
     </div>
   );
+}
+
+/** Restore errors that mean something specific on a second device. */
+function restoreHint(path: Path, code: string): string | undefined {
+  if (path !== 'restore') return undefined;
+  if (code === 'NotFound') return t('firstrun_restoreNoBackup');
+  if (code === 'WrongPassword') return t('firstrun_restoreWrongBackupPassword');
+  return undefined;
 }
 
 function BackupStep(props: { heading: Heading; onNext: () => void }) {

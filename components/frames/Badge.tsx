@@ -27,6 +27,8 @@ export function badgeLabel(badge: DisplayBadge): { label: string; tone: BadgeTon
       return { label: '🔒 locked', tone: 'neutral', title: 'Unlock Overcrypt to read this message.' };
     case 'notForThisDevice':
       return { label: 'not encrypted for this device', tone: 'neutral', title: 'The sender did not encrypt this message to this browser.' };
+    case 'clickToDecrypt':
+      return { label: 'encrypted message', tone: 'neutral', title: 'Overcrypt is not enabled on this site: decrypt on request.' };
     default:
       return { label: 'unknown state', tone: 'bad', title: '' };
   }

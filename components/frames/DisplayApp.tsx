@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../../lib/api';
 import { ErrorCode, isError } from '../../lib/errors';
 import { DisplayView, type DisplayState } from './DisplayView';
-import type { DisplayResultWithPattern } from './pending-api';
 
 export interface DisplayAppProps {
   api: ApiClient;
@@ -20,14 +19,14 @@ export function DisplayApp({ api, handle, visible, openUnlock, onUnlocked }: Dis
   const [state, setState] = useState<DisplayState>({ phase: 'loading' });
   const [pattern, setPattern] = useState<string | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
+  const [reveal, setReveal] = useState(false);
 
   useEffect(() => {
     let live = true;
     api
-      .call({ type: 'display/fetch', handle })
-      .then((r) => {
+      .call(reveal ? { type: 'display/fetch', handle, reveal: true } : { type: 'display/fetch', handle })
+      .then((result) => {
         if (!live) return;
-        const result = r as DisplayResultWithPattern;
         setPattern(result.securityPattern);
         if (result.ok) setState({ phase: 'shown', plaintext: result.plaintext, header: result.header, senderName: result.senderName, badge: result.badge });
         else setState({ phase: 'failed', badge: result.badge });
@@ -41,7 +40,7 @@ export function DisplayApp({ api, handle, visible, openUnlock, onUnlocked }: Dis
     return () => {
       live = false;
     };
-  }, [api, handle, attempt]);
+  }, [api, handle, attempt, reveal]);
 
   const locked = state.phase === 'failed' && state.badge.kind === 'locked';
   useEffect(() => {
@@ -49,5 +48,14 @@ export function DisplayApp({ api, handle, visible, openUnlock, onUnlocked }: Dis
     return onUnlocked(() => setAttempt((n) => n + 1));
   }, [locked, onUnlocked]);
 
-  return <DisplayView state={state} securityPattern={pattern} visible={visible} onUnlock={locked ? openUnlock : undefined} />;
+  const clickToDecrypt = state.phase === 'failed' && state.badge.kind === 'clickToDecrypt';
+  return (
+    <DisplayView
+      state={state}
+      securityPattern={pattern}
+      visible={visible}
+      onUnlock={locked ? openUnlock : undefined}
+      onReveal={clickToDecrypt && visible ? () => setReveal(true) : undefined}
+    />
+  );
 }

@@ -15,6 +15,8 @@ export interface DisplayViewProps {
   securityPattern?: string;
   visible: boolean;
   onUnlock?: () => void;
+  /** Site not enabled: the user clicks in this frame to decrypt (a page cannot click inside our frame). */
+  onReveal?: () => void;
 }
 
 /**
@@ -22,12 +24,13 @@ export interface DisplayViewProps {
  * sender — written only by this frame — and the badge); the message body, a separate box in which the plaintext is
  * a text node. Nothing the message contains can reach the header row.
  */
-export function DisplayView({ state, securityPattern, visible, onUnlock }: DisplayViewProps) {
+export function DisplayView({ state, securityPattern, visible, onUnlock, onReveal }: DisplayViewProps) {
   if (state.phase === 'refused') {
     return <div class="oc-display oc-refused" data-state="refused">Overcrypt: this frame has nothing to show.</div>;
   }
   const badge = state.phase === 'loading' ? undefined : state.badge;
-  const tone = badge?.kind === 'mismatch' || state.phase === 'failed' ? 'oc-alert' : '';
+  const alert = badge?.kind === 'mismatch' || (state.phase === 'failed' && badge?.kind !== 'clickToDecrypt' && badge?.kind !== 'locked');
+  const tone = alert ? 'oc-alert' : '';
   return (
     <div class={`oc-display ${tone}`} data-state={state.phase}>
       <SecurityPattern phrase={securityPattern} visible={visible} />
@@ -43,6 +46,11 @@ export function DisplayView({ state, securityPattern, visible, onUnlock }: Displ
         {badge?.kind === 'locked' && onUnlock ? (
           <button type="button" class="oc-unlock" onClick={onUnlock}>
             Unlock
+          </button>
+        ) : null}
+        {badge?.kind === 'clickToDecrypt' && onReveal ? (
+          <button type="button" class="oc-reveal" disabled={!visible} onClick={onReveal}>
+            Decrypt
           </button>
         ) : null}
       </div>

@@ -63,7 +63,7 @@ export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'
     }
     if (!status) return <Spinner label={t('common_loading')} />;
     if (!status.registered) return <NotRegistered onSetup={() => props.env.openPage('firstrun')} />;
-    if (status.locked) return <UnlockForm identity={status.identity} onUnlocked={setStatus} />;
+    if (status.locked) return <UnlockForm identity={status.identity} onUnlocked={setStatus} onWiped={refresh} />;
     const tabs: TabDef<ScreenKey>[] = [
       { key: 'home', label: t('tab_home') },
       { key: 'keys', label: t('tab_keys') },

@@ -236,13 +236,22 @@ describe('first run: second device', () => {
     expect(fake.callsOf('backup/create')).toHaveLength(0);
   });
 
-  it('a wrong backup password shows the error and leads back to the account step', async () => {
+  it('a wrong backup password says which password, shows the error and leads back to the account step', async () => {
     await start({ 'account/restore': () => { throw new OvercryptError(ErrorCode.WrongPassword, 'backup did not open'); } });
     await fillToPattern('restore');
     await click(button(msg('firstrun_createKeys')));
     await waitFor(() => text().includes('WrongPassword: backup did not open'), 'error');
+    expect(text()).toContain(msg('firstrun_restoreWrongBackupPassword'));
     await click(button(msg('firstrun_backToAccount')));
     expect(byLabel(msg('firstrun_backupPassword')).value).toBe('backup password 9');
+  });
+
+  it('explains what to do when the account has no backup yet', async () => {
+    await start({ 'account/restore': () => { throw new OvercryptError(ErrorCode.NotFound, 'no backup for this identity'); } });
+    await fillToPattern('restore');
+    await click(button(msg('firstrun_createKeys')));
+    await waitFor(() => text().includes(msg('firstrun_restoreNoBackup')), 'hint');
+    expect(text()).toContain('NotFound: no backup for this identity');
   });
 
   it('tells an already set up browser where to go instead of running setup again', async () => {

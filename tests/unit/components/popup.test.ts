@@ -63,6 +63,21 @@ describe('lock state', () => {
     expect(fake.callsOf('vault/unlock').map((c) => c.passphrase)).toEqual(['nope', 'correct horse']);
   });
 
+  it('a forgotten passphrase: explains, needs a confirmation, then wipes locally without revoking', async () => {
+    let wiped = false;
+    const { fake } = await openApp({
+      'status/get': () => (wiped ? status({ registered: false, locked: true, identity: undefined }) : status({ locked: true })),
+      'account/logout': () => ((wiped = true), { wiped: true as const }),
+    });
+    await click(await waitFor(() => queryButton(msg('unlock_forgot')), 'forgot link'));
+    expect(text()).toContain(msg('unlock_forgotExplain'));
+    expect(button(msg('unlock_forgotWipe')).disabled).toBe(true);
+    await click(byLabel(msg('unlock_forgotUnderstand')));
+    await click(button(msg('unlock_forgotWipe')));
+    await waitFor(() => queryButton(msg('welcome_setup')), 'set-up prompt after the wipe');
+    expect(fake.callsOf('account/logout')).toEqual([{ type: 'account/logout', revokeCard: false, confirmWithoutBackup: true }]);
+  });
+
   it('turns a Locked answer from any screen into the unlock prompt', async () => {
     await openApp({ 'prekeys/status': () => { throw new OvercryptError(ErrorCode.Locked, 'locked'); }, 'settings/get': () => settingsView() }, {}, 'keys');
     await waitFor(() => queryButton(msg('unlock_button')), 'unlock prompt');
