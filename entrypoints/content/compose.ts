@@ -11,7 +11,6 @@ import { followTarget, type OverlayHandle } from '../../lib/page/overlay';
 import { guardSiteBox, type SiteBoxGuard } from '../../lib/page/site-box';
 import { geometryVisible } from '../../lib/page/visibility';
 import { composeText, type SiteAdapter } from '../../lib/sites';
-import { callComposeBlock } from '../../components/frames/pending-api';
 import { OWN_ATTR } from './display';
 import { markOwnFrame } from './own-frames';
 
@@ -203,7 +202,7 @@ export class ComposeManager {
   private block(job: OpenJob, reason: 'siteBoxChanged' | 'frameGone'): void {
     if (job.blocked) return;
     job.blocked = true;
-    void callComposeBlock(this.deps.api, job.jobId, reason).catch(() => undefined);
+    void this.deps.api.call({ type: 'compose/block', jobId: job.jobId, reason }).catch(() => undefined);
     if (reason === 'frameGone') {
       this.unmount(job);
       this.job = undefined;

@@ -156,7 +156,6 @@ export class PageController {
       host: this.host,
       conversationId: () => this.conversation?.id,
       frameUrl: (h) => this.deps.frameUrl('display', h),
-      automatic: this.status.siteEnabled,
       MutationObserver: win.MutationObserver,
     });
     this.display.start();
@@ -189,8 +188,11 @@ export class PageController {
   }
 
   private onPush(push: WorkerPush): void {
-    if (push.push === 'compose/ciphertext') this.compose.onCiphertext(push.jobId, push.output);
-    else void this.refreshStatus();
+    if (push.push === 'compose/ciphertext') return this.compose.onCiphertext(push.jobId, push.output);
+    const wasLocked = this.status?.locked === true;
+    void this.refreshStatus().then(() => {
+      if (wasLocked && this.status && !this.status.locked) this.display?.refreshAll();
+    });
   }
 
   private renderChip(compose: ComposeState): void {

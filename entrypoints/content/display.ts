@@ -3,8 +3,8 @@
  * moves ciphertext: it sends the armor to the worker (`armor/found`), gets a single-use handle, and embeds the
  * display frame with it. It never sees the plaintext.
  *
- * On sites the user or policy enabled this is automatic. Elsewhere each found message gets a "decrypt" button that
- * works on a real (trusted) click only, so an arbitrary page cannot probe who can read a given armor.
+ * On sites the user or policy did not enable, the worker answers the frame "click to decrypt" and decrypts only
+ * after a click inside our frame (`display/fetch` with `reveal`), so a page cannot probe who can read an armor.
  */
 import type { ApiClient } from '../../lib/api';
 import { ArmorScanner, type FoundMessage } from '../../lib/page/armor-scanner';
@@ -27,8 +27,6 @@ export interface DisplayDeps {
   conversationId(): string | undefined;
   /** URL of the display frame page for a handle (runtime.getURL, dynamic when use_dynamic_url is set). */
   frameUrl(handle: string): string;
-  /** Decrypt without a click (site enabled by the user or policy). */
-  automatic: boolean;
   MutationObserver: typeof MutationObserver;
   onIdle?(): void;
 }
@@ -145,22 +143,13 @@ export class DisplayManager {
     list.push(record);
     this.placed.set(unit.anchor, list);
 
-    if (this.deps.automatic) void this.embed(unit, record, height);
-    else this.offerClick(unit, record, height);
+    void this.embed(unit, record, height);
   }
 
-  /** Elsewhere than enabled sites: a button; only a trusted click sends the armor to the worker. */
-  private offerClick(unit: ArmorUnit, record: Placed, height: number): void {
-    const button = this.deps.doc.createElement('button');
-    button.type = 'button';
-    button.textContent = '🔒 Overcrypt message: click to decrypt';
-    button.style.cssText = 'font:inherit;font-size:12px;padding:1px 6px;cursor:pointer;';
-    button.addEventListener('click', (e) => {
-      if (!e.isTrusted) return; // a page script's synthetic click
-      button.remove();
-      void this.embed(unit, record, height);
-    });
-    record.wrapper.append(button);
+  /** Frames again for every shown message (after an unlock: handles of frames that answered "locked" are used up). */
+  refreshAll(): void {
+    for (const message of [...this.placed.keys()]) this.remove(message);
+    this.scanner.rescan();
   }
 
   private async embed(unit: ArmorUnit, record: Placed, height: number): Promise<void> {

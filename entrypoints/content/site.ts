@@ -32,7 +32,7 @@ export function readPageContext(adapter: SiteAdapter, doc: Document, host: strin
     namespace = host.replace(/:\d+$/, '').toLowerCase();
   }
   const c = adapter.conversation(doc);
-  const context: PageContext = { host, adapterId: adapter.id, namespace, participants: [] };
+  const context: PageContext = { host, adapterId: adapter.id, namespace, participants: [], maxMessageLength: partLimit(adapter) };
   const own = c?.ownHandle ?? adapter.ownHandle(doc);
   if (own) context.selfHandle = clip(own);
   if (!c) {
@@ -47,10 +47,18 @@ export function readPageContext(adapter: SiteAdapter, doc: Document, host: strin
   const kind = c.kind === 'group' ? 'channel' : 'direct';
   const id = clip(c.key);
   context.conversation = { id, kind, title: clip(c.id) };
-  context.participants = c.participants.slice(0, 1000).map((handle) => ({ handle: clip(handle) }));
+  context.participants = c.participants.filter((h) => h.trim() !== '').slice(0, 1000).map((handle) => ({ handle: clip(handle) }));
   return { context, conversation: { id, title: c.id, kind } };
 }
 
 function clip(s: string): string {
   return s.length > 256 ? s.slice(0, 256) : s;
+}
+
+/**
+ * Longest armor part to produce: the site's limit with a margin (armor is ASCII, so bytes = characters). The Lounge
+ * splits at 350 bytes; a part of exactly the limit is at the mercy of how the site counts, so stay 10 below.
+ */
+export function partLimit(adapter: SiteAdapter): number {
+  return Math.max(64, adapter.limits.maxMessageLength - 10);
 }

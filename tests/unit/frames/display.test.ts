@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { h, render } from 'preact';
+import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DisplayResult, MessageHeader } from '../../../lib/api';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
@@ -122,6 +123,18 @@ describe('DisplayApp', () => {
     await settle();
     expect(root.querySelector('[data-pattern]')!.getAttribute('data-pattern')).toBe('hidden');
     expect(root.textContent).not.toContain('blue fox');
+  });
+
+  it('site not enabled: decrypts only after a click inside the frame, and only while visible', async () => {
+    const api = fakeApi((req) => ((req as { reveal?: boolean }).reveal ? ok('revealed') : { ok: false, badge: { kind: 'clickToDecrypt' } }));
+    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: false }), root);
+    expect(root.querySelector('.oc-reveal')).toBeNull();
+    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
+    expect(root.querySelector('.oc-body')).toBeNull();
+    await act(() => (root.querySelector('.oc-reveal') as HTMLButtonElement).click());
+    await settle();
+    expect(api.calls.at(-1)).toEqual({ type: 'display/fetch', handle: 'h'.repeat(22), reveal: true });
+    expect(root.querySelector('.oc-body')!.textContent).toBe('revealed');
   });
 
   it('ignores messages posted by the page', async () => {

@@ -56,6 +56,7 @@ describe('content script controller', () => {
         selfHandle: 'bob',
         conversation: { id: 'overcryptnet/group/#overcrypt', kind: 'channel', title: '#overcrypt' },
         participants: [{ handle: 'alice' }, { handle: 'bob' }],
+        maxMessageLength: 340,
       },
     });
     expect(api.calls.find((c) => c.type === 'compose/open')).toEqual({ type: 'compose/open', host: window.location.host, conversationId: 'overcryptnet/group/#overcrypt' });

@@ -12,7 +12,7 @@ async function repliesDelivered(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
-function setup(automatic = true) {
+function setup() {
   let n = 0;
   const api = fakeApi((req: ApiRequest) => (req.type === 'armor/found' ? { handle: `handle${String(++n).padStart(18, '0')}` } : {}));
   const sched = new ManualScheduler();
@@ -25,7 +25,6 @@ function setup(automatic = true) {
     host: '127.0.0.1:9000',
     conversationId: () => 'overcryptnet/group/#overcrypt',
     frameUrl: (h) => `chrome-extension://dyn/display-frame.html#${h}`,
-    automatic,
     MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
   });
   return { api, sched, dm };
@@ -87,19 +86,21 @@ describe('content script display', () => {
     expect(document.querySelectorAll('iframe[data-overcrypt]')).toHaveLength(1);
   });
 
-  it('off enabled sites: a button; a synthetic (page) click does nothing', async () => {
-    loadLounge([{ from: 'alice', html: armorOf(90, 4) }]);
-    const { api, sched, dm } = setup(false);
+  it('after an unlock, every shown message gets a fresh frame (handles answered "locked" are used up)', async () => {
+    loadLounge([{ from: 'alice', html: armorOf(90, 4) }, { from: 'bob', html: armorOf(70, 6) }]);
+    const { api, sched, dm } = setup();
     current = dm;
     dm.start();
     sched.drain();
     await repliesDelivered();
-    const button = document.querySelector('[data-overcrypt="display"] button') as HTMLButtonElement;
-    expect(button).not.toBeNull();
-    button.click(); // isTrusted = false
+    const before = [...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'));
+    dm.refreshAll();
+    sched.drain();
     await repliesDelivered();
-    expect(api.calls.filter((c) => c.type === 'armor/found')).toHaveLength(0);
-    expect(document.querySelector('iframe')).toBeNull();
+    const after = [...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'));
+    expect(after).toHaveLength(2);
+    expect(after.filter((u) => before.includes(u))).toEqual([]);
+    expect(api.calls.filter((c) => c.type === 'job/release')).toHaveLength(2);
   });
 
   it('stop() restores the page and releases the jobs', async () => {
