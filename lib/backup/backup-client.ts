@@ -39,7 +39,7 @@ export class BackupClient {
     return { etag: body.version as number, blob: body.blob };
   }
 
-  /** Creates (`expectedEtag` undefined) or replaces the backup; `Conflict` when someone else changed it first. */
+  /** Creates (`expectedEtag` undefined) or replaces the backup; `PreconditionFailed` when someone else changed it first. */
   async put(blob: string, expectedEtag?: number): Promise<number> {
     const precondition: Record<string, string> = expectedEtag === undefined ? { 'If-None-Match': '*' } : { 'If-Match': `"${expectedEtag}"` };
     const res = await this.request('PUT', precondition, JSON.stringify({ blob }));
@@ -68,7 +68,7 @@ export class BackupClient {
 
   private async ensureOk(res: Response): Promise<void> {
     if (res.ok) return;
-    const byStatus: Record<number, ErrorCode> = { 401: ErrorCode.Forbidden, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 409: ErrorCode.Conflict, 412: ErrorCode.Conflict, 413: ErrorCode.TooLarge, 428: ErrorCode.Conflict, 429: ErrorCode.RateLimited };
+    const byStatus: Record<number, ErrorCode> = { 401: ErrorCode.Unauthenticated, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 409: ErrorCode.Conflict, 412: ErrorCode.PreconditionFailed, 413: ErrorCode.TooLarge, 428: ErrorCode.PreconditionRequired, 429: ErrorCode.RateLimited };
     throw new OvercryptError(byStatus[res.status] ?? ErrorCode.Network, `backup: HTTP ${res.status}`, { status: res.status });
   }
 }

@@ -126,7 +126,7 @@ function toOvercryptError(e: unknown): OvercryptError {
   const err = e as { name?: string; httpStatus?: number; message?: string };
   if (err?.name === 'CardVerificationError') return new OvercryptError(ErrorCode.BadSignature, 'directory returned a card that fails verification');
   if (err?.name === 'VirgilHttpError' && typeof err.httpStatus === 'number') {
-    const byStatus: Record<number, ErrorCode> = { 400: ErrorCode.Malformed, 401: ErrorCode.Forbidden, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 409: ErrorCode.Conflict, 413: ErrorCode.TooLarge, 429: ErrorCode.RateLimited };
+    const byStatus: Record<number, ErrorCode> = { 400: ErrorCode.Malformed, 401: ErrorCode.Unauthenticated, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 409: ErrorCode.Conflict, 413: ErrorCode.TooLarge, 429: ErrorCode.RateLimited };
     return new OvercryptError(byStatus[err.httpStatus] ?? ErrorCode.Network, `directory: HTTP ${err.httpStatus}`, { status: err.httpStatus });
   }
   return new OvercryptError(ErrorCode.Network, 'directory request failed', { cause: String(err?.message ?? e) });

@@ -87,7 +87,7 @@ describe('backup', () => {
     expect(Buffer.from(backupMaterial).toString('base64')).not.toBe(a);
   });
 
-  it('BackupClient creates with If-None-Match and replaces with If-Match; a lost race is Conflict', async () => {
+  it('BackupClient creates with If-None-Match and replaces with If-Match; a lost race is PreconditionFailed', async () => {
     let stored: { version: number; blob: string } | undefined;
     const seen: Record<string, string>[] = [];
     const fetchFn = async (_url: string, init: RequestInit): Promise<Response> => {
@@ -103,9 +103,9 @@ describe('backup', () => {
     const client = new BackupClient({ baseUrl: 'http://dir.test/', getToken: async () => 'jwt', fetch: fetchFn });
     expect(await client.get()).toBeUndefined();
     expect(await client.put(blob)).toBe(1);
-    await expect(client.put(blob)).rejects.toMatchObject({ code: ErrorCode.Conflict });
+    await expect(client.put(blob)).rejects.toMatchObject({ code: ErrorCode.PreconditionFailed });
     expect(await client.put('b2', 1)).toBe(2);
-    await expect(client.put('b3', 1)).rejects.toMatchObject({ code: ErrorCode.Conflict });
+    await expect(client.put('b3', 1)).rejects.toMatchObject({ code: ErrorCode.PreconditionFailed });
     expect(await client.get()).toEqual({ etag: 2, blob: 'b2' });
     expect(seen[1]!['authorization']).toBe('Virgil jwt');
   });
