@@ -30,7 +30,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
 const DURATION_S = Number(process.env.BENCH_SERVER_DURATION ?? 5);
-const CONNECTIONS = 16;
+const CONNECTIONS = 10; // autocannon's default
 const TARGETS = 30; // identities whose prekeys are claimed
 const KEYS_PER_TARGET = 1000; // the per-card cap on unclaimed one-time prekeys
 

@@ -1,21 +1,23 @@
 /**
  * SQLite repository (better-sqlite3 12): the default, single-file storage.
  *
- * Durability: WAL journal with `synchronous=FULL` by default, so every transaction is
- * fsynced before the HTTP response acknowledges it. WAL+NORMAL would survive a process
- * crash (SIGKILL) but may lose the last commits on power loss, and a lost claim record
- * would let a one-time prekey be handed out twice; `synchronous: 'normal'` is available
- * for deployments that accept that. Every method runs in one synchronous transaction, so
- * in-process concurrency cannot interleave; `busy_timeout` covers other processes
- * (e.g. `npm run directory:invite` while the server runs).
+ * Durability (default `durability: 'full'`): no write is acknowledged before it is on disk.
+ * WAL journal; writes that arrive in the same event-loop turn run as savepoints inside one
+ * transaction (a failing write rolls back only its own savepoint), and the batch is
+ * acknowledged after an fdatasync of the WAL file. That is what SQLite's `synchronous=FULL`
+ * does in WAL mode, except that the fsync runs on libuv's thread pool instead of blocking the
+ * event loop, so requests keep arriving (and batching) while the disk syncs: one fsync per
+ * batch, not per request. SQLite itself runs `synchronous=NORMAL`, which still syncs the WAL
+ * and database at checkpoints, so checkpointed data is durable too. Other requests may read a
+ * committed write a few milliseconds before its fsync completes (never before its commit).
  *
- * Group commit: writes that arrive in the same event-loop turn run as savepoints inside one
- * transaction, and all of them are acknowledged after its single fsync. A failing write rolls
- * back only its own savepoint. This keeps FULL durability affordable under load (one fsync
- * per batch instead of per request).
+ * `durability: 'normal'` skips the WAL fsync: survives a killed process but may lose the
+ * last commits on power loss — and a lost claim record would let a one-time prekey be handed
+ * out twice, hence not the default. `busy_timeout` covers other processes (e.g.
+ * `npm run directory:invite` while the server runs).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AccountRecord, ArchiveRecord, BackupRecord, CardRecord, ClaimedBundle, CreateAccountResult, EnqueueResult,
@@ -49,6 +51,7 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export interface SqliteOptions {
+  /** 'full' (default): acknowledge writes after the WAL is fsynced; 'normal': do not fsync. */
   synchronous?: 'full' | 'normal';
 }
 
@@ -69,11 +72,53 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteRep
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  return new SqliteRepository(db);
+  const wal = options.synchronous !== 'normal' && path !== ':memory:' ? new WalSync(`${path}-wal`) : null;
+  return new SqliteRepository(db, wal);
+}
+
+/**
+ * fdatasync of the WAL file on the thread pool, shared by everyone waiting: a `sync()` resolves
+ * after an fdatasync that started after the call, i.e. once everything committed before it is
+ * on disk.
+ */
+class WalSync {
+  private readonly fd: number;
+  private running = false;
+  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(path: string) {
+    // 'a' creates the file if SQLite has not yet; an empty WAL is a valid empty WAL.
+    this.fd = openSync(path, 'a');
+    fsyncSync(this.fd); // whatever the migrations wrote
+  }
+
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.running || this.waiting.length === 0) return;
+    this.running = true;
+    const batch = this.waiting;
+    this.waiting = [];
+    fdatasync(this.fd, (err) => {
+      this.running = false;
+      for (const w of batch) if (err) w.reject(err); else w.resolve();
+      this.kick();
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.sync();
+    closeSync(this.fd);
+  }
 }
 
 function migrate(db: Database.Database): void {
@@ -127,7 +172,10 @@ export class SqliteRepository implements Repository {
   private pending: WriteJob[] = [];
   private flushScheduled = false;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly wal: WalSync | null = null,
+  ) {
     const p = (sql: string) => db.prepare(sql);
     this.sp = { begin: p('SAVEPOINT w'), release: p('RELEASE w'), rollback: p('ROLLBACK TO w') };
     this.st = {
@@ -221,11 +269,13 @@ export class SqliteRepository implements Repository {
         for (const job of batch) job.reject(error);
         continue;
       }
-      batch.forEach((job, i) => {
+      const settle = () => batch.forEach((job, i) => {
         const o = outcomes[i]!;
         if (o.ok) job.resolve(o.value);
         else job.reject(o.error);
       });
+      if (this.wal) this.wal.sync().then(settle, (error: unknown) => batch.forEach((job) => job.reject(error)));
+      else settle();
     }
   }
 
@@ -374,6 +424,7 @@ export class SqliteRepository implements Repository {
 
   async close(): Promise<void> {
     this.flush();
+    await this.wal?.close();
     this.db.close();
   }
 }
