@@ -149,7 +149,10 @@ export class ContactStore {
 
   private checkAll(identity: string, cards: DeviceCard[], events: ContactEvent[]): { card: DeviceCard; identityKey: string }[] {
     const out: { card: DeviceCard; identityKey: string }[] = [];
+    const seen = new Set<string>();
     for (const card of cards) {
+      if (seen.has(card.id)) continue; // a directory listing a card twice must not double events
+      seen.add(card.id);
       if (card.identity !== identity) {
         events.push({ kind: 'card-rejected', identity, cardId: card.id, reason: 'wrong-identity' });
         continue;

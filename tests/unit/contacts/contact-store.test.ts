@@ -35,7 +35,7 @@ describe('ContactStore', () => {
     const a = makeCard(dir, bob);
     const b = makeCard(dir, bob);
     await store.applyCardSet('bob', [a.card]);
-    const added = await store.applyCardSet('bob', [a.card, b.card]);
+    const added = await store.applyCardSet('bob', [a.card, b.card, b.card]);
     expect(added.events).toEqual([{ kind: 'new-device', identity: 'bob', cardId: b.card.id }]);
 
     const a2 = makeCard(dir, bob, { previous: { cardId: a.card.id, privateKey: a.deviceKey.privateKey } });
