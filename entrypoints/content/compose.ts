@@ -49,6 +49,9 @@ interface OpenJob {
   queue: Promise<void>;
   timers: number[];
   blocked: boolean;
+  /** True while we write ciphertext and press the site's send ourselves. */
+  delivering: boolean;
+  stopKeys: () => void;
 }
 
 export class ComposeManager {
@@ -116,6 +119,7 @@ export class ComposeManager {
     }
     const { adapter, doc, win } = this.deps;
     job.guard.pause();
+    job.delivering = true;
     try {
       await deliverParts(
         () => (job.box.isConnected ? job.box : this.deps.composeBox()),
@@ -128,6 +132,7 @@ export class ComposeManager {
         { delay: (ms) => new Promise((r) => win.setTimeout(r, ms)), now: () => win.performance.now() },
       );
     } finally {
+      job.delivering = false;
       job.guard.resume();
     }
   }
@@ -153,7 +158,10 @@ export class ComposeManager {
       queue: Promise.resolve(),
       timers: [],
       blocked: false,
+      delivering: false,
+      stopKeys: () => undefined,
     };
+    job.stopKeys = this.holdSiteSend(job);
     job.overlay = this.follow(job, box);
     job.guard = guardSiteBox(box, () => this.block(job, 'siteBoxChanged'), {
       setInterval: (cb, ms) => win.setInterval(cb, ms),
@@ -199,6 +207,28 @@ export class ComposeManager {
     });
   }
 
+  /**
+   * While secure compose is open, Enter in the site's own box (focus was stolen and the user typed there) must not
+   * make the site send that text in clear: we stop the key before the site's handlers see it (capture phase on the
+   * window) and block the job. Our own key presses during delivery pass.
+   */
+  private holdSiteSend(job: OpenJob): () => void {
+    const { win } = this.deps;
+    const onKey = (e: Event) => {
+      const k = e as KeyboardEvent;
+      if (job.delivering || k.key !== 'Enter' || this.job !== job) return;
+      const target = k.target as Node | null;
+      if (!target || !(target === job.box || job.box.contains(target))) return;
+      k.preventDefault();
+      k.stopImmediatePropagation();
+      this.block(job, 'siteBoxChanged');
+    };
+    for (const type of ['keydown', 'keypress']) win.addEventListener(type, onKey, true);
+    return () => {
+      for (const type of ['keydown', 'keypress']) win.removeEventListener(type, onKey, true);
+    };
+  }
+
   private block(job: OpenJob, reason: 'siteBoxChanged' | 'frameGone'): void {
     if (job.blocked) return;
     job.blocked = true;
@@ -212,6 +242,7 @@ export class ComposeManager {
   }
 
   private unmount(job: OpenJob): void {
+    job.stopKeys();
     job.overlay.stop();
     job.guard.stop();
     for (const t of job.timers) this.deps.win.clearInterval(t);

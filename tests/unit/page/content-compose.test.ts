@@ -78,6 +78,21 @@ describe('content script secure compose', () => {
     expect(input.value).toBe('s');
   });
 
+  it('Enter typed into the site box during secure compose never reaches the site (no clear-text send)', async () => {
+    await manager.open('overcryptnet/group/#overcrypt');
+    const input = document.getElementById('input') as HTMLTextAreaElement;
+    input.value = 'typed in the page';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    for (const type of ['keydown', 'keypress']) {
+      const e = new KeyboardEvent(type, { key: 'Enter', bubbles: true, cancelable: true });
+      input.dispatchEvent(e);
+      expect(e.defaultPrevented).toBe(true);
+    }
+    await settled();
+    expect(sent).toEqual([]);
+    expect(states.at(-1)).toEqual({ kind: 'blocked', reason: 'siteBoxChanged' });
+  });
+
   it('close() removes the frame and releases the job', async () => {
     await manager.open('overcryptnet/group/#overcrypt');
     manager.close();
