@@ -169,6 +169,7 @@ export class SqliteRepository implements Repository {
   readonly kind = 'sqlite';
   private readonly st;
   private readonly sp;
+  private readonly activeByArity = new Map<number, Database.Statement>();
   private pending: WriteJob[] = [];
   private flushScheduled = false;
 
@@ -189,8 +190,6 @@ export class SqliteRepository implements Repository {
       supersede: p(`UPDATE cards SET superseded_by = ? WHERE id = ? AND identity = ?
                     AND superseded_by IS NULL AND revoked_at IS NULL`),
       getCard: p('SELECT * FROM cards WHERE id = ?'),
-      activeCards: p(`SELECT * FROM cards WHERE identity IN (SELECT value FROM json_each(?))
-                      AND superseded_by IS NULL AND revoked_at IS NULL ORDER BY created_at, id`),
       revoke: p('UPDATE cards SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
       getSigned: p('SELECT key_id, public_key, created_at, signature FROM signed_prekeys WHERE card_id = ?'),
       putSigned: p(`INSERT INTO signed_prekeys (card_id, key_id, public_key, created_at, signature) VALUES (?, ?, ?, ?, ?)
@@ -319,7 +318,19 @@ export class SqliteRepository implements Repository {
   }
 
   async searchActiveCards(identities: readonly string[]): Promise<CardRecord[]> {
-    return (this.st.activeCards.all(JSON.stringify(identities)) as CardRow[]).map(toCard);
+    if (identities.length === 0) return [];
+    return (this.activeCardsStatement(identities.length).all(...identities) as CardRow[]).map(toCard);
+  }
+
+  /** `identity IN (?, ?, ...)`, prepared once per arity (json_each costs more per search). */
+  private activeCardsStatement(n: number): Database.Statement {
+    let st = this.activeByArity.get(n);
+    if (!st) {
+      st = this.db.prepare(`SELECT * FROM cards WHERE identity IN (${Array(n).fill('?').join(', ')})
+                            AND superseded_by IS NULL AND revoked_at IS NULL ORDER BY created_at, id`);
+      if (this.activeByArity.size < 64) this.activeByArity.set(n, st);
+    }
+    return st;
   }
 
   async revokeCard(id: string, at: number): Promise<boolean> {
