@@ -24,7 +24,7 @@ function rewrite(b: string, edit: (json: Record<string, any>) => void): string {
   return Buffer.from(JSON.stringify(json)).toString('base64');
 }
 
-describe('backup', () => {
+describe('backup', { timeout: 90_000 }, () => {
   it('round-trips identity key, device keys and the history key slot; restored keys work', async () => {
     const contents = await openBackup(blob, PASSWORD, { identity: 'alice', lastSeenVersion: 3 });
     const restored = keysFromBackupContents(contents);
