@@ -34,9 +34,18 @@ export function setupExtensionPage(): { api: ApiClient; env: UiEnv } {
   return { api, env };
 }
 
-/** Active tab's host (needs the activeTab permission for pages we have no host permission on). */
+/**
+ * The site tab the user means: the active tab for the real popup; when our page is itself a tab (options, or the
+ * popup opened in a tab by tests), the most recently used web tab of the window. Reading a URL needs the
+ * activeTab permission or a host permission for it.
+ */
 async function currentTab(): Promise<CurrentTab | null> {
-  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  const [active] = await browser.tabs.query({ active: true, currentWindow: true });
+  let tab = active;
+  if (active?.url?.startsWith(browser.runtime.getURL('/'))) {
+    const web = (await browser.tabs.query({ currentWindow: true })).filter((t) => /^https?:/.test(t.url ?? ''));
+    tab = web.sort((a, b) => (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0))[0];
+  }
   if (!tab?.url || tab.id === undefined) return null;
   let url: URL;
   try {
