@@ -1,6 +1,7 @@
 /**
  * The Overcrypt directory server (`server/main.ts`) on loopback with a throwaway SQLite database.
- * Started as `node20 tsx server/main.ts --port P --db sqlite:<tmp>/directory.db`; ready when its port accepts.
+ * Started as `node20 tsx server/main.ts --host 127.0.0.1 --port P --db sqlite:<tmp>/directory.db --app-key <tmp>/app-key
+ * --registration open`; ready when it prints "overcrypt-directory listening on" and its port accepts.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,8 @@ export interface Directory {
   readonly url: string;
   readonly port: number;
   readonly dbFile: string;
+  /** The directory's app key file (generated at first start). */
+  readonly appKeyFile: string;
   readonly process: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -31,10 +34,16 @@ export async function startDirectory(options: { port?: number; extraArgs?: reado
   const port = options.port ?? (await freePort());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'overcrypt-directory-'));
   const dbFile = path.join(dir, 'directory.db');
+  const appKeyFile = path.join(dir, 'app-key');
   const proc = await startProcess({
     name: 'directory',
     command: projectNode(),
-    args: [TSX_CLI, DIRECTORY_ENTRY, '--port', String(port), '--db', `sqlite:${dbFile}`, ...(options.extraArgs ?? [])],
+    args: [
+      TSX_CLI,
+      DIRECTORY_ENTRY,
+      ...['--host', LOOPBACK, '--port', String(port), '--db', `sqlite:${dbFile}`, '--app-key', appKeyFile, '--registration', 'open'],
+      ...(options.extraArgs ?? []),
+    ],
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
   });
@@ -43,7 +52,8 @@ export async function startDirectory(options: { port?: number; extraArgs?: reado
       throw new Error(`directory exited before listening:\n  ${proc.output().slice(-30).join('\n  ')}`);
     });
     exitedFirst.catch(() => undefined); // only the race below reports it
-    await Promise.race([waitForPort(port, 60_000), exitedFirst]);
+    await Promise.race([proc.waitForLine(/overcrypt-directory listening on/, 60_000), exitedFirst]);
+    await waitForPort(port, 10_000);
   } catch (e) {
     await proc.stop(1_000);
     await rm(dir, { recursive: true, force: true });
@@ -53,6 +63,7 @@ export async function startDirectory(options: { port?: number; extraArgs?: reado
     url: `http://${LOOPBACK}:${port}`,
     port,
     dbFile,
+    appKeyFile,
     process: proc,
     async stop() {
       await proc.stop();

@@ -33,6 +33,8 @@ export interface ManagedProcess {
 }
 
 const MAX_LINES = 2_000;
+// eslint-disable-next-line no-control-regex
+const ANSI_ESCAPE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -63,7 +65,8 @@ export async function startProcess(options: StartOptions): Promise<ManagedProces
   installExitHook();
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    // No colours: test runners set FORCE_COLOR, and escape codes would break ready-line matching.
+    env: { ...(options.env ?? process.env), FORCE_COLOR: '0', NO_COLOR: '1' },
     detached: true, // own process group, so stop() also reaches grandchildren
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,7 +91,8 @@ export async function startProcess(options: StartOptions): Promise<ManagedProces
     return (chunk: Buffer) => {
       const parts = (partial + chunk.toString('utf8')).split('\n');
       partial = parts.pop() ?? '';
-      for (const line of parts) {
+      for (const raw of parts) {
+        const line = raw.replace(ANSI_ESCAPE, '');
         lines.push(line);
         if (lines.length > MAX_LINES) lines.shift();
         for (const w of waiters) {

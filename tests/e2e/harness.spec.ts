@@ -1,0 +1,104 @@
+/**
+ * Proves the stack every E2E test stands on: directory (when present), ngircd and The Lounge on loopback;
+ * two Chromium profiles with the built extension; plain messages between them that a raw IRC client sees on
+ * the wire; the extension's service worker stopped and started; the site adapter driving the real app.
+ */
+import { TEST_EXTENSION_ID, connectToLounge, expect, test } from '../fixture';
+import { sitesBundle } from './sites-bundle';
+
+/** The bit of the extension API these tests touch inside the worker. */
+declare const chrome: { runtime: { id: string } };
+
+test('two browsers with the extension talk through The Lounge; the wire carries what they typed', async ({
+  stack,
+  alice,
+  bob,
+  ircClient,
+}, testInfo) => {
+  testInfo.annotations.push({
+    type: 'timings (ms)',
+    description: JSON.stringify({
+      ...Object.fromEntries(Object.entries(stack.timings).map(([k, v]) => [k, Math.round(v)])),
+      aliceBrowser: Math.round(alice.startupMs),
+      bobBrowser: Math.round(bob.startupMs),
+    }),
+  });
+  expect(alice.extensionId).toBe(TEST_EXTENSION_ID);
+  expect(bob.extensionId).toBe(TEST_EXTENSION_ID);
+  if (stack.directory) {
+    const res = await fetch(`${stack.directory.url}/`).catch(() => undefined);
+    expect(res, 'the directory answers HTTP on loopback').toBeDefined();
+  }
+
+  const carol = await ircClient('carol');
+  const a = await connectToLounge(await alice.context.newPage(), stack.lounge.url, 'alice');
+  const b = await connectToLounge(await bob.context.newPage(), stack.lounge.url, 'bob');
+  await expect(a.channel('#overcrypt').locator('.userlist .user[data-name="bob"]')).toBeVisible();
+
+  const hello = 'hello bob, plain for now <b>not bold</b>';
+  await a.sendPlain(hello);
+  await expect(b.messages('alice').last().locator('.content')).toHaveText(hello);
+  const onWire = await carol.waitForMessage((m) => m.from === 'alice');
+  expect(onWire).toMatchObject({ target: '#overcrypt', text: hello });
+
+  await b.sendPlain('hi alice');
+  await expect(a.messages('bob').last().locator('.content')).toHaveText('hi alice');
+  await carol.waitForMessage((m) => m.from === 'bob' && m.text === 'hi alice');
+  expect(await carol.names('#overcrypt')).toEqual(expect.arrayContaining(['alice', 'bob', 'carol']));
+});
+
+test('the extension service worker stops and starts again with fresh globals', async ({ alice }, testInfo) => {
+  const worker = await alice.serviceWorker();
+  expect(await worker.evaluate(() => chrome.runtime.id)).toBe(alice.extensionId);
+  await worker.evaluate(() => {
+    (globalThis as { __overcryptMarker?: number }).__overcryptMarker = 42;
+  });
+
+  let t = performance.now();
+  await alice.stopServiceWorker();
+  const stopMs = performance.now() - t;
+  t = performance.now();
+  const again = await alice.startServiceWorker();
+  const startMs = performance.now() - t;
+  // A new JavaScript realm: the marker is gone, and the worker answers.
+  expect(await again.evaluate(() => (globalThis as { __overcryptMarker?: number }).__overcryptMarker)).toBeUndefined();
+  expect(await again.evaluate(() => chrome.runtime.id)).toBe(alice.extensionId);
+  testInfo.annotations.push({ type: 'worker restart (ms)', description: JSON.stringify({ stop: Math.round(stopMs), start: Math.round(startMs) }) });
+
+  // Twice in a row works too (tests stop the worker between and during operations).
+  await alice.restartServiceWorker();
+  const popup = await alice.openPopup();
+  await expect(popup).toHaveURL(alice.extensionUrl('popup.html'));
+});
+
+test('the site adapter fills The Lounge\'s compose box and sends through its own handler', async ({ stack, alice, bob, ircClient }) => {
+  const carol = await ircClient('carol');
+  const a = await connectToLounge(await alice.context.newPage(), stack.lounge.url, 'alice');
+  const b = await connectToLounge(await bob.context.newPage(), stack.lounge.url, 'bob');
+  await a.page.evaluate(await sitesBundle());
+
+  const text = `sent by the site adapter, see #overcrypt and https://example.com/${Date.now()}`;
+  const result = await a.page.evaluate((message) => {
+    const sites = (globalThis as unknown as { OvercryptSites: typeof import('../../lib/sites') }).OvercryptSites;
+    const adapter = sites.createSiteRegistry().forPage(document);
+    const box = adapter.composeBox(document)!;
+    const insert = adapter.insert(box, message);
+    const via = adapter.send(document, box);
+    return { id: adapter.id, conversation: adapter.conversation(document), strategy: insert.strategy, via };
+  }, text);
+  expect(result).toMatchObject({ id: 'thelounge', strategy: 'value-setter', via: 'key' });
+  expect(result.conversation).toMatchObject({ id: '#overcrypt', kind: 'group', namespace: 'overcrypttest', ownHandle: 'alice' });
+  expect(result.conversation?.participants).toEqual(expect.arrayContaining(['alice', 'bob', 'carol']));
+
+  await expect(a.page.locator('textarea#input')).toHaveValue('');
+  await expect(b.messages('alice').last().locator('.content')).toHaveText(text);
+  expect((await carol.waitForMessage((m) => m.from === 'alice')).text).toBe(text);
+
+  // The adapter reads bob's rendered copy back whole.
+  await b.page.evaluate(await sitesBundle());
+  const seen = await b.page.evaluate(() => {
+    const sites = (globalThis as unknown as { OvercryptSites: typeof import('../../lib/sites') }).OvercryptSites;
+    return sites.createSiteRegistry().forPage(document).messages(document).map((m) => ({ sender: m.sender, text: m.text }));
+  });
+  expect(seen).toContainEqual({ sender: 'alice', text });
+});
