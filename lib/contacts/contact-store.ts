@@ -128,6 +128,15 @@ export class ContactStore {
     });
   }
 
+  /** Takes back a verification (the user no longer vouches for the key): back to `firstSeen`. */
+  markUnverified(identity: string): Promise<Contact> {
+    return this.update(identity, (c) => {
+      if (c.state !== 'verified') return c;
+      const { verifiedAt: _dropped, ...rest } = c;
+      return { ...rest, state: 'firstSeen', updatedAt: this.now() };
+    });
+  }
+
   /**
    * The user accepts the identity key the directory now shows: it becomes the pin,
    * the state goes back to `firstSeen` (not verified), the next card refresh trusts

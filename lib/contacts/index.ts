@@ -5,3 +5,4 @@ export {
   computeSafetyNumber, matchesScannedCode, fingerprint, fingerprintDigits, SAFETY_NUMBER_ITERATIONS, SAFETY_NUMBER_VERSION,
   type SafetyParty, type SafetyNumber,
 } from './safety-number';
+export { toContactView, deviceFingerprint } from './views';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureCrypto } from '../../../lib/crypto/init';
-import { ContactStore, MemoryStorage } from '../../../lib/contacts';
+import { ContactStore, MemoryStorage, toContactView } from '../../../lib/contacts';
 import { generateIdentityKey } from '../../../lib/cards';
 import { ErrorCode } from '../../../lib/errors';
 import { FakeDirectory } from '../cards/support/fake-directory';
@@ -84,12 +84,20 @@ describe('ContactStore', () => {
     expect((await store.trustedCards('bob')).map((c) => c.id)).toEqual([fresh.card.id]);
   });
 
-  it('verification requires the pinned key', async () => {
+  it('verification requires the pinned key, can be taken back, and shows in the contact view', async () => {
     const store = newStore();
     const bob = makeUser('bob');
-    await store.applyCardSet('bob', [makeCard(dir, bob).card]);
+    const { card } = makeCard(dir, bob);
+    await store.applyCardSet('bob', [card]);
     await expect(store.markVerified('bob', makeUser('x').identityKeyB64)).rejects.toMatchObject({ code: ErrorCode.UntrustedIdentity });
-    expect((await store.markVerified('bob', bob.identityKeyB64)).state).toBe('verified');
+    const verified = await store.markVerified('bob', bob.identityKeyB64);
+    expect(verified.state).toBe('verified');
+    const view = toContactView(verified, card.id);
+    expect(view).toMatchObject({ identity: 'bob', state: 'verified', devices: [{ cardId: card.id, identity: 'bob', thisDevice: true, state: 'verified' }] });
+    expect(view.devices[0]!.fingerprint).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+    const back = await store.markUnverified('bob');
+    expect(back.state).toBe('firstSeen');
+    expect(back.verifiedAt).toBeUndefined();
   });
 
   it('rejects cards with another identity or a bad app signature, and refuses to pin when first cards disagree', async () => {
