@@ -126,6 +126,7 @@ export class PageController {
     }
     if (this.stopped) return;
     this.ensureDisplay();
+    if (switched) this.display?.prune(); // the site dropped the old conversation's messages
     if (switched || force) await this.syncCompose();
     this.renderChip(this.compose.current);
   }

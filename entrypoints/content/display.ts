@@ -184,7 +184,7 @@ export class DisplayManager {
   }
 
   /** Forgets messages the site removed from the page (and releases their jobs). */
-  private prune(): void {
+  prune(): void {
     for (const message of [...this.placed.keys()]) if (!message.isConnected) this.remove(message);
     for (const el of [...this.continuations.keys()]) if (!el.isConnected) this.continuations.delete(el);
   }
