@@ -7,7 +7,10 @@ import { TEST_EXTENSION_ID, connectToLounge, expect, test } from '../fixture';
 import { sitesBundle } from './sites-bundle';
 
 /** The bit of the extension API these tests touch inside the worker. */
-declare const chrome: { runtime: { id: string } };
+declare const chrome: {
+  runtime: { id: string };
+  storage: { managed: { get(keys: null): Promise<Record<string, unknown>> } };
+};
 
 test('two browsers with the extension talk through The Lounge; the wire carries what they typed', async ({
   stack,
@@ -40,6 +43,9 @@ test('two browsers with the extension talk through The Lounge; the wire carries 
   await expect(b.messages('alice').last().locator('.content')).toHaveText(hello);
   const onWire = await carol.waitForMessage((m) => m.from === 'alice');
   expect(onWire).toMatchObject({ target: '#overcrypt', text: hello });
+
+  // The Lounge tries the internet (update check) at every start; the preload refused it.
+  await stack.lounge.process.waitForLine(/\[loopback-only\] refused (connection|lookup) to (?!127\.|localhost)/, 30_000);
 
   await b.sendPlain('hi alice');
   await expect(a.messages('bob').last().locator('.content')).toHaveText('hi alice');
@@ -101,4 +107,25 @@ test('the site adapter fills The Lounge\'s compose box and sends through its own
     return sites.createSiteRegistry().forPage(document).messages(document).map((m) => ({ sender: m.sender, text: m.text }));
   });
   expect(seen).toContainEqual({ sender: 'alice', text });
+});
+
+test('managed policy reaches this browser only, and changes apply live', async ({ launchBrowser, alice }, testInfo) => {
+  const managed = await launchBrowser('managed', { policy: { autoLockMinutes: 7, sitesEnabled: [{ host: '127.0.0.1', locked: true }] } });
+  const readPolicy = async (browser: typeof managed) =>
+    (await browser.serviceWorker()).evaluate(() => chrome.storage.managed.get(null));
+  // Chrome's first managed read can block for seconds after start: poll, do not sleep.
+  await expect.poll(() => readPolicy(managed), { timeout: 30_000 }).toEqual({
+    autoLockMinutes: 7,
+    sitesEnabled: [{ host: '127.0.0.1', locked: true }],
+  });
+  // The other browser, launched without policy, sees none (each browser has its own policy directory).
+  expect(await readPolicy(alice)).toEqual({});
+
+  const t = performance.now();
+  await managed.setPolicy({ autoLockMinutes: 3 });
+  await expect.poll(() => readPolicy(managed), { timeout: 30_000 }).toEqual({ autoLockMinutes: 3 });
+  testInfo.annotations.push({ type: 'live policy change seen after (ms)', description: String(Math.round(performance.now() - t)) });
+  // After the worker restarts, the policy is still there.
+  await managed.restartServiceWorker();
+  expect(await readPolicy(managed)).toEqual({ autoLockMinutes: 3 });
 });
