@@ -182,6 +182,6 @@ describe('ArmorScanner', () => {
     // A slice stops at the first item that crosses 8 ms; the resolve step of the whole list is one item.
     const sorted = [...sliceTimes].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
-    expect(median).toBeLessThan(25);
+    expect(median).toBeLessThan(40);
   });
 });
