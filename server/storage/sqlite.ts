@@ -19,6 +19,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SqliteCheckpointer } from './sqliteCheckpointer';
 import type {
   AccountRecord, ArchiveRecord, BackupRecord, CardRecord, ClaimedBundle, CreateAccountResult, EnqueueResult,
   EnvelopeRecord, InsertCardResult, PutBackupResult, Repository, StoredPrekey,
@@ -53,6 +54,8 @@ const MIGRATIONS: readonly string[] = [
 export interface SqliteOptions {
   /** 'full' (default): acknowledge writes after the WAL is fsynced; 'normal': do not fsync. */
   synchronous?: 'full' | 'normal';
+  /** Run WAL checkpoints on a worker thread (default true for files). */
+  checkpointWorker?: boolean;
 }
 
 interface CardRow {
@@ -77,7 +80,13 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteRep
   db.pragma('foreign_keys = ON');
   migrate(db);
   const wal = options.synchronous !== 'normal' && path !== ':memory:' ? new WalSync(`${path}-wal`) : null;
-  return new SqliteRepository(db, wal);
+  let checkpointer: SqliteCheckpointer | null = null;
+  if (path !== ':memory:' && options.checkpointWorker !== false) {
+    // Checkpoints run on a worker; auto-checkpoint stays as a safety net far above normal use.
+    db.pragma('wal_autocheckpoint = 20000');
+    checkpointer = new SqliteCheckpointer(path);
+  }
+  return new SqliteRepository(db, wal, checkpointer);
 }
 
 /**
@@ -176,6 +185,7 @@ export class SqliteRepository implements Repository {
   constructor(
     private readonly db: Database.Database,
     private readonly wal: WalSync | null = null,
+    private readonly checkpointer: SqliteCheckpointer | null = null,
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.sp = { begin: p('SAVEPOINT w'), release: p('RELEASE w'), rollback: p('ROLLBACK TO w') };
@@ -436,6 +446,7 @@ export class SqliteRepository implements Repository {
   async close(): Promise<void> {
     this.flush();
     await this.wal?.close();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
