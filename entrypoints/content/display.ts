@@ -127,7 +127,7 @@ export class DisplayManager {
     const display = shown === 'inline' || shown === 'contents' ? 'inline-block' : shown === 'none' ? 'block' : shown;
     wrapper.style.cssText = `display:${display};flex:1 1 auto;min-width:0;width:100%;max-width:100%;margin:1px 0;vertical-align:top;`;
 
-    const height = displayFrameHeight(unit.armorChars, width);
+    const height = displayFrameHeight(unit.armorChars, width, undefined, unit.kind);
     const hidden: Placed['hidden'] = [];
     const hide = (el: Element) => {
       const h = el as HTMLElement;

@@ -18,9 +18,12 @@ export interface ArmorUnit {
   author?: string;
   /** Total armor characters: what the frame size is computed from. */
   armorChars: number;
+  /** Envelope kind code from the armor (undefined for a damaged armor). */
+  kind?: number;
 }
 
 interface PendingSet {
+  kind: number;
   count: number;
   parts: Map<number, { text: string; element: Element }>;
 }
@@ -50,7 +53,9 @@ export class ArmorUnits {
       const armor = canonical(text.slice(m.start, m.end));
       if (!m.ok || m.part.count === 1) {
         // A damaged armor still gets a frame: the worker answers "could not decrypt: tampered".
-        units.push({ key: `${who}|${armor}`, anchor: message, members: [message], parts: [armor], author, armorChars: armor.length });
+        const unit: ArmorUnit = { key: `${who}|${armor}`, anchor: message, members: [message], parts: [armor], author, armorChars: armor.length };
+        if (m.ok) unit.kind = m.part.kind;
+        units.push(unit);
         continue;
       }
       const setKey = `${who}|${m.part.count}|${m.part.setId}|${m.part.kind}`;
@@ -64,7 +69,7 @@ export class ArmorUnits {
       }
       let set = this.pending.get(setKey);
       if (!set) {
-        set = { count: m.part.count, parts: new Map() };
+        set = { kind: m.part.kind, count: m.part.count, parts: new Map() };
         this.pending.set(setKey, set);
         this.evict();
       }
@@ -105,6 +110,7 @@ function unitOf(key: string, set: PendingSet, author: string | undefined): Armor
     parts: ordered.map((p) => p.text),
     author,
     armorChars: ordered.reduce((n, p) => n + p.text.length, 0),
+    kind: set.kind,
   };
 }
 

@@ -19,6 +19,12 @@ describe('display frame size', () => {
     expect(displayFrameHeight(600, 200)).toBeGreaterThan(displayFrameHeight(600, 800));
   });
 
+  it('uses the envelope kind read from the armor (card mode carries per-recipient entries)', () => {
+    expect(estimatedPlaintextBytes(1100, 4)).toBe(800 - 190);
+    expect(estimatedPlaintextBytes(1100, 1)).toBe(800 - 255 - 3 * 254);
+    expect(displayFrameHeight(1100, 400, undefined, 1)).toBeLessThan(displayFrameHeight(1100, 400, undefined, 4));
+  });
+
   it('estimates plaintext bytes from base62 armor minus envelope overhead', () => {
     expect(estimatedPlaintextBytes(0)).toBe(0);
     expect(estimatedPlaintextBytes(1100)).toBe(800 - 255);
