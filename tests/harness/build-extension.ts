@@ -17,7 +17,8 @@ export const TEST_BUILD_BASE = process.env.OVERCRYPT_TEST_BUILD_DIR ?? path.join
 /** What a build depends on: changes here make a new build. */
 const INPUTS = ['entrypoints', 'lib', 'components', 'public', 'assets', 'wxt.config.ts', 'package.json', 'tsconfig.json'];
 const DONE_MARKER = '.overcrypt-build-complete';
-const KEEP_BUILDS = 4;
+/** Old builds are deleted only when this old: a browser in a parallel test run may still be loading one. */
+const PRUNE_AFTER_MS = 2 * 60 * 60 * 1000;
 
 export interface BuildResult {
   /** Absolute path of the unpacked extension (contains manifest.json). */
@@ -103,8 +104,7 @@ async function pruneOldBuilds(keep: string): Promise<void> {
       .filter((e) => e.isDirectory() && /^[0-9a-f]{16}$/.test(e.name) && e.name !== keep)
       .map(async (e) => ({ name: e.name, mtime: (await stat(path.join(TEST_BUILD_BASE, e.name))).mtimeMs })),
   );
-  builds.sort((a, b) => b.mtime - a.mtime);
-  for (const old of builds.slice(KEEP_BUILDS - 1)) {
+  for (const old of builds.filter((b) => Date.now() - b.mtime > PRUNE_AFTER_MS)) {
     await rm(path.join(TEST_BUILD_BASE, old.name), { recursive: true, force: true });
   }
 }
