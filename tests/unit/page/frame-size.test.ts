@@ -21,7 +21,7 @@ describe('display frame size', () => {
 
   it('uses the envelope kind read from the armor (card mode carries per-recipient entries)', () => {
     expect(estimatedPlaintextBytes(1100, 4)).toBe(800 - 190);
-    expect(estimatedPlaintextBytes(1100, 1)).toBe(800 - 255 - 3 * 254);
+    expect(estimatedPlaintextBytes(2200, 1)).toBe(1600 - 255 - 3 * 254);
     expect(displayFrameHeight(1100, 400, undefined, 1)).toBeLessThan(displayFrameHeight(1100, 400, undefined, 4));
   });
 
