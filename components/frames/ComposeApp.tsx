@@ -52,6 +52,7 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const textRef = useRef(text);
   textRef.current = text;
+  const inputRef = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     let live = true;
@@ -75,8 +76,14 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
     const onBlur = () => {
       if (textRef.current.length > 0) setFocusStolen(true);
     };
+    // The content script hands us the focus the site's box would have taken: put it in the text box.
+    const onFocus = () => inputRef.current?.focus();
     focus.addEventListener('blur', onBlur);
-    return () => focus.removeEventListener('blur', onBlur);
+    focus.addEventListener('focus', onFocus);
+    return () => {
+      focus.removeEventListener('blur', onBlur);
+      focus.removeEventListener('focus', onFocus);
+    };
   }, [focus]);
 
   const job = phase.kind === 'ready' ? phase.job : undefined;
@@ -140,6 +147,7 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
     <div class={`oc-compose ${blocked ? 'oc-blocked' : ''}`} data-state={blocked ? 'blocked' : 'ready'}>
       <SecurityPattern phrase={phase.job.securityPattern} visible={visible} />
       <textarea
+        ref={inputRef}
         class="oc-input"
         aria-label={`Encrypted message to ${neutraliseLabel(phase.job.conversation.title ?? phase.job.conversation.id, 60)}`}
         placeholder="Encrypted message (Enter sends, Shift+Enter new line)"

@@ -38,6 +38,17 @@ export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'
   }, [props.api]);
   useEffect(refresh, [refresh]);
 
+  // A changed key is loud everywhere: the Contacts tab carries a mark until it is dealt with.
+  const ready = !!status?.registered && !status.locked;
+  const [changedKeys, setChangedKeys] = useState(0);
+  useEffect(() => {
+    if (!ready) return;
+    props.api.call({ type: 'contacts/list' }).then(
+      (list) => setChangedKeys(list.filter((c) => c.state === 'keyChanged').length),
+      () => setChangedKeys(0),
+    );
+  }, [ready, screen, props.api]);
+
   const onLocked = useCallback(() => setStatus((s) => (s ? { ...s, locked: true } : s)), []);
   const ui: Ui = useMemo(() => ({ api: props.api, env: props.env, onLocked }), [props.api, props.env, onLocked]);
 
@@ -68,7 +79,16 @@ export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'
       { key: 'home', label: t('tab_home') },
       { key: 'keys', label: t('tab_keys') },
       { key: 'devices', label: t('tab_devices') },
-      { key: 'contacts', label: t('tab_contacts') },
+      {
+        key: 'contacts',
+        label: t('tab_contacts'),
+        mark:
+          changedKeys > 0 ? (
+            <span class="tab-mark" role="img" aria-label={t('tab_contactsChanged', changedKeys)}>
+              !
+            </span>
+          ) : undefined,
+      },
       { key: 'backup', label: t('tab_backup') },
       { key: 'sites', label: t('tab_sites') },
       { key: 'account', label: t('tab_account') },

@@ -127,6 +127,18 @@ describe('tabs', () => {
   });
 });
 
+describe('key change mark', () => {
+  it('marks the Contacts tab while a contact has a changed key', async () => {
+    await openApp({
+      'page/status': () => { throw new OvercryptError(ErrorCode.NotFound, 'x'); },
+      'sites/list': () => [],
+      'contacts/list': () => [{ identity: 'bob@x', state: 'keyChanged', devices: [], firstSeenAt: 0 }],
+    });
+    const mark = await waitFor(() => document.querySelector('#tab-contacts .tab-mark'), 'mark');
+    expect(mark.getAttribute('aria-label')).toBe(msg('tab_contactsChanged', 1));
+  });
+});
+
 describe('home', () => {
   const site: SiteView = { host: 'chat.test:9000', enabled: true, mode: 'forward-secret', locked: false, adapterId: 'thelounge' };
 
