@@ -162,6 +162,20 @@ export class ComposeManager {
       stopKeys: () => undefined,
     };
     job.stopKeys = this.holdSiteSend(job);
+    // The site's box (under our frame) must not keep the focus: keys would go to the page. Sites focus their box
+    // on load, after a send, or on any key press; each time the focus is handed to our frame instead.
+    const onFocus = (e: Event) => {
+      const t = e.target as Node | null;
+      if (this.job === job && t && (t === job.box || job.box.contains(t))) frame.focus();
+    };
+    doc.addEventListener('focusin', onFocus, true);
+    const stopKeys = job.stopKeys;
+    job.stopKeys = () => {
+      stopKeys();
+      doc.removeEventListener('focusin', onFocus, true);
+    };
+    const active = doc.activeElement;
+    if (active && (active === box || box.contains(active))) frame.focus();
     job.overlay = this.follow(job, box);
     job.guard = guardSiteBox(box, () => this.block(job, 'siteBoxChanged'), {
       setInterval: (cb, ms) => win.setInterval(cb, ms),

@@ -76,6 +76,13 @@ describe('ComposeApp', () => {
     expect((root.querySelector('textarea') as HTMLTextAreaElement).value).toBe('');
   });
 
+  it('puts the focus into its text box when the frame receives the focus', async () => {
+    const { el } = setup(() => job());
+    await mount(el, root);
+    await act(() => void focus.dispatchEvent(new Event('focus')));
+    expect(document.activeElement).toBe(root.querySelector('textarea'));
+  });
+
   it('Shift+Enter is a newline, not a send', async () => {
     const { api, el } = setup(() => job());
     await mount(el, root);

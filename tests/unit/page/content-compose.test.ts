@@ -93,6 +93,20 @@ describe('content script secure compose', () => {
     expect(states.at(-1)).toEqual({ kind: 'blocked', reason: 'siteBoxChanged' });
   });
 
+  it('hands the focus the site box takes (on load, after a send) to the compose frame', async () => {
+    const input = document.getElementById('input') as HTMLTextAreaElement;
+    input.focus();
+    expect(document.activeElement).toBe(input);
+    await manager.open('overcryptnet/group/#overcrypt');
+    const frame = container.querySelector('iframe')!;
+    expect(document.activeElement).toBe(frame);
+    input.focus();
+    expect(document.activeElement).toBe(frame);
+    manager.close();
+    input.focus();
+    expect(document.activeElement).toBe(input);
+  });
+
   it('close() removes the frame and releases the job', async () => {
     await manager.open('overcryptnet/group/#overcrypt');
     manager.close();
