@@ -1,0 +1,69 @@
+/**
+ * Card mode (the webmail default): one lib/cardmode signAndEncrypt to every trusted card of the conversation
+ * (+ our own other devices, + the org key when policy pins one); decrypt verifies against every trusted card
+ * we know (the receiver does not know the conversation before decrypting). The header travels signed inside.
+ */
+import type { MessageHeader as ApiHeader, TrustState } from '../api/views';
+import { decryptCardMessage, encryptCardMessage, newHeader } from '../cardmode';
+import { toHex, utf8Decode, utf8Encode } from '../encoding';
+import type { DecryptInput, DecryptOutput, EncryptInput, EncryptOutput, EngineEnv } from '../service/engines';
+import { EnvelopeKind, makeEnvelope, splitArmor } from '../wire';
+import type { DeviceCard } from './deps';
+import { contactStore, loadDevice } from './device';
+import { trustedTargets } from './recipients';
+
+async function nextCounter(env: EngineEnv): Promise<number> {
+  return env.sessions.update<number, number>('sessions', '\0card-counter', async (n) => ({ state: (n ?? 0) + 1, result: n ?? 0 }));
+}
+
+export async function encryptCardMode(env: EngineEnv, input: EncryptInput): Promise<EncryptOutput> {
+  const device = await loadDevice(env);
+  const targets = await trustedTargets(env, device, input.conversation, input.recipientCardIds);
+  const orgPublicKey = env.config().orgPublicKey;
+  const now = env.clock.now();
+  const header = newHeader({
+    conversation: { namespace: input.conversation.namespace, conversation: input.conversation.conversationId },
+    sender: { identity: device.record.identity, cardId: device.record.cardId },
+    scope: { recipientCardIds: [...targets.map((c) => c.id), device.record.cardId] },
+    counter: await nextCounter(env),
+    now,
+    archived: orgPublicKey !== undefined,
+  });
+  const ciphertext = encryptCardMessage({
+    sender: { identity: device.record.identity, card: device.card, privateKey: device.deviceKey.privateKey },
+    recipients: targets,
+    ...(orgPublicKey !== undefined ? { orgPublicKey } : {}),
+    header,
+    body: utf8Encode(input.plaintext),
+  });
+  const messageId = toHex(header.messageId);
+  const parts = splitArmor(makeEnvelope(EnvelopeKind.CardMessage, ciphertext), input.maxPartLength);
+  const view: ApiHeader = {
+    messageId,
+    conversationId: input.conversation.conversationId,
+    senderIdentity: device.record.identity,
+    senderCardId: device.record.cardId,
+    sentAt: now,
+    mode: 'card',
+  };
+  return { messageId, parts, header: view };
+}
+
+export async function decryptCardMode(env: EngineEnv, _input: DecryptInput, body: Uint8Array): Promise<DecryptOutput> {
+  const device = await loadDevice(env);
+  const contacts = await contactStore(env);
+  const trusted: DeviceCard[] = [device.card];
+  for (const c of await contacts.list()) if (c.state !== 'keyChanged') trusted.push(...(await contacts.trustedCards(c.identity)));
+  const out = decryptCardMessage({ ciphertext: body, privateKey: device.deviceKey.privateKey, trustedSenders: trusted });
+  const own = out.header.senderIdentity === device.record.identity;
+  const trust: TrustState = own ? 'verified' : ((await contacts.get(out.header.senderIdentity))?.state ?? 'firstSeen');
+  const header: ApiHeader = {
+    messageId: toHex(out.header.messageId),
+    conversationId: out.header.conversation.conversation,
+    senderIdentity: out.header.senderIdentity,
+    senderCardId: out.header.senderCardId,
+    sentAt: out.header.sentAt,
+    mode: 'card',
+  };
+  return { plaintext: utf8Decode(out.body), header, senderName: out.header.senderIdentity, trust };
+}
