@@ -45,6 +45,8 @@ export const Limits = {
   searchMaxIdentities: 50,
   cardSnapshotMaxBytes: 4096,
   cardMaxSignatures: 8,
+  /** Active cards (devices) per identity; superseding a card does not count as a new one. */
+  activeCardsPerIdentity: 50,
   prekeyBatchMax: 200,
   oneTimePrekeysMaxStored: 1000,
   /** A signed prekey older than this is refused on upload. */

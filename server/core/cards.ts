@@ -69,6 +69,10 @@ export class CardService {
 
     const id = cardIdOf(snapshotBytes);
     const previousCardId = content.previous_card_id ?? null;
+    if (previousCardId === null &&
+      (await this.repo.searchActiveCards([content.identity])).length >= Limits.activeCardsPerIdentity) {
+      fail(ErrorCode.StorageFull, `at most ${Limits.activeCardsPerIdentity} active cards per identity; revoke or supersede one`);
+    }
     if (previousCardId !== null) {
       const previous = await this.repo.getCard(previousCardId);
       if (!previous) fail(ErrorCode.NotFound, 'previous_card_id names no card');

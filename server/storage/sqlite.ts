@@ -8,7 +8,8 @@
  * does in WAL mode, except that the fsync runs on libuv's thread pool instead of blocking the
  * event loop, so requests keep arriving (and batching) while the disk syncs: one fsync per
  * batch, not per request. SQLite itself runs `synchronous=NORMAL`, which still syncs the WAL
- * and database at checkpoints, so checkpointed data is durable too. Other requests may read a
+ * and database at checkpoints, so checkpointed data is durable too; checkpoints run on a
+ * worker thread (sqliteCheckpointer.ts) so no commit waits for one. Other requests may read a
  * committed write a few milliseconds before its fsync completes (never before its commit).
  *
  * `durability: 'normal'` skips the WAL fsync: survives a killed process but may lose the

@@ -185,6 +185,25 @@ describe('cards v5 with virgil-sdk CardManager', () => {
     }
   });
 
+  it('caps active cards per identity, but superseding still works', async () => {
+    const local = await startTestDirectory();
+    try {
+      const zoe = await newUser(local, 'zoe');
+      let last = '';
+      for (let i = 0; i < 50; i++) {
+        const k = zoe.newKeys();
+        last = (await zoe.cards.publishCard({ privateKey: k.privateKey, publicKey: k.publicKey })).id;
+      }
+      const extra = zoe.newKeys();
+      expect((await httpError(zoe.cards.publishCard({ privateKey: extra.privateKey, publicKey: extra.publicKey }))).httpStatus).toBe(507);
+      const next = await zoe.cards.publishCard({ privateKey: extra.privateKey, publicKey: extra.publicKey, previousCardId: last });
+      expect(next.previousCardId).toBe(last);
+      expect(await zoe.cards.searchCards('zoe')).toHaveLength(50);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('searches several identities at once and only returns matching identities', async () => {
     const found = await bob.cards.searchCards(['alice', 'carol', 'nobody']);
     expect(new Set(found.map((c) => c.identity))).toEqual(new Set(['alice', 'carol']));

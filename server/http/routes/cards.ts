@@ -17,7 +17,7 @@ export function cardRoutes(app: FastifyInstance, directory: Directory): void {
       tags: ['cards'],
       security: userAuth,
       body: rawSignedModel,
-      response: { 200: rawSignedModel, ...errors(400, 401, 403, 404, 409, 413) },
+      response: { 200: rawSignedModel, ...errors(400, 401, 403, 404, 409, 413, 507) },
     },
   }, async (request, reply) => {
     const identity = callerIdentity(directory.tokens, request);
