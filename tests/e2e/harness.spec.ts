@@ -7,10 +7,8 @@ import { TEST_EXTENSION_ID, connectToLounge, expect, test } from '../fixture';
 import { sitesBundle } from './sites-bundle';
 
 /** The bit of the extension API these tests touch inside the worker. */
-declare const chrome: {
-  runtime: { id: string };
-  storage: { managed: { get(keys: null): Promise<Record<string, unknown>> } };
-};
+type StorageArea = { get(keys: null | string): Promise<Record<string, unknown>>; set(items: Record<string, unknown>): Promise<void> };
+declare const chrome: { runtime: { id: string }; storage: { managed: StorageArea; local: StorageArea; session: StorageArea } };
 
 test('two browsers with the extension talk through The Lounge; the wire carries what they typed', async ({
   stack,
@@ -128,4 +126,23 @@ test('managed policy reaches this browser only, and changes apply live', async (
   // After the worker restarts, the policy is still there.
   await managed.restartServiceWorker();
   expect(await readPolicy(managed)).toEqual({ autoLockMinutes: 3 });
+});
+
+test('a browser restart keeps the profile (storage.local) and loses session storage', async ({ alice }, testInfo) => {
+  // The extension opens its first-run tab on install.
+  const firstRun = await alice.waitForExtensionTab('firstrun.html');
+  await expect(firstRun).toHaveURL(alice.extensionUrl('firstrun.html'));
+
+  const worker = await alice.serviceWorker();
+  await worker.evaluate(async () => {
+    await chrome.storage.local.set({ harnessProbe: 'kept' });
+    await chrome.storage.session.set({ harnessProbe: 'gone' });
+  });
+  const again = await alice.restartBrowser();
+  testInfo.annotations.push({ type: 'browser restart to worker (ms)', description: String(Math.round(alice.startupMs)) });
+  expect(await again.evaluate(() => chrome.storage.local.get('harnessProbe'))).toEqual({ harnessProbe: 'kept' });
+  expect(await again.evaluate(() => chrome.storage.session.get('harnessProbe'))).toEqual({});
+  // The fixture's other handles follow the new context.
+  await alice.restartServiceWorker();
+  await expect(await alice.openPopup()).toHaveURL(alice.extensionUrl('popup.html'));
 });
