@@ -178,6 +178,8 @@ export class PageController {
   private async toggle(): Promise<void> {
     const s = this.status;
     if (!s || !this.conversation || !s.registered) return;
+    const state = this.compose.current;
+    if (s.encryptionOn && (state.kind === 'blocked' || state.kind === 'failed')) return this.reopen();
     try {
       this.status = await this.deps.api.call({ type: 'page/setEncryption', host: this.host, conversationId: this.conversation.id, on: !s.encryptionOn });
     } catch {
@@ -186,6 +188,23 @@ export class PageController {
     if (!this.status.encryptionOn) this.compose.close();
     await this.syncCompose();
     this.renderChip(this.compose.current);
+  }
+
+  /**
+   * The user clicked the chip after a blocked send: the text that went into the site's box (hidden under our frame)
+   * is cleared so it cannot go out in clear, and a new compose job starts.
+   */
+  private async reopen(): Promise<void> {
+    const box = this.composeBox();
+    if (box) {
+      try {
+        this.deps.adapter.insert(box, '');
+      } catch {
+        // A box that refuses to be emptied: the new job will block again rather than send anything.
+      }
+    }
+    this.compose.close();
+    await this.syncCompose();
   }
 
   private onPush(push: WorkerPush): void {

@@ -26,9 +26,10 @@ export function chipText(m: ChipModel): { text: string; tone: 'on' | 'off' | 'wa
   if (!s.encryptionOn) return { text: '🔓 Not encrypted: click to encrypt', tone: 'off' };
   const c = m.compose;
   if (c.kind === 'blocked') {
-    return { text: c.reason === 'siteBoxChanged' ? '⚠ Blocked: text appeared in the site’s box' : '⚠ Secure compose was removed by the page', tone: 'warn' };
+    const why = c.reason === 'siteBoxChanged' ? 'text went into the site’s box' : 'the page removed secure compose';
+    return { text: `⚠ Blocked: ${why}. Click to clear it and start again`, tone: 'warn' };
   }
-  if (c.kind === 'failed') return { text: `⚠ Secure compose unavailable (${c.code})`, tone: 'warn' };
+  if (c.kind === 'failed') return { text: `⚠ Secure compose unavailable (${c.code}): click to retry`, tone: 'warn' };
   if (c.kind === 'open' && c.covered) return { text: '⚠ Secure compose is covered', tone: 'warn' };
   const r = s.recipients;
   const who = r ? ` to ${r.people} ${r.people === 1 ? 'person' : 'people'} · ${r.devices} ${r.devices === 1 ? 'device' : 'devices'}` : '';

@@ -62,6 +62,14 @@ describe('content script controller', () => {
     expect(api.calls.find((c) => c.type === 'compose/open')).toEqual({ type: 'compose/open', host: window.location.host, conversationId: 'overcryptnet/group/#overcrypt' });
     expect(document.querySelector('iframe[data-overcrypt="compose-frame"]')).not.toBeNull();
 
+    // A page script clicking our chip (untrusted event) cannot switch encryption off.
+    const chipButton = document.querySelector('[data-overcrypt="chip"]')!.shadowRoot!.querySelector('button')!;
+    expect(chipButton.textContent).toBe('🔒 Encrypted to 2 people · 3 devices');
+    chipButton.click();
+    chipButton.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settled();
+    expect(api.calls.some((c) => c.type === 'page/setEncryption')).toBe(false);
+
     push!({ tag: API_TAG, push: 'compose/ciphertext', jobId: 'job1', output: { messageId: 'm1', parts: ['OC1Sabc'] } });
     await settled();
     expect(sent).toEqual(['OC1Sabc']);
