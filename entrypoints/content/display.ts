@@ -110,6 +110,13 @@ export class DisplayManager {
     for (const el of continuations) this.hideContinuation(el);
   }
 
+  private showContinuation(el: Element): void {
+    const display = this.continuations.get(el);
+    if (display === undefined) return;
+    this.continuations.delete(el);
+    (el as HTMLElement).style.display = display;
+  }
+
   private hideContinuation(el: Element): void {
     const h = el as HTMLElement;
     if (!this.continuations.has(el)) this.continuations.set(el, h.style.display);
@@ -162,9 +169,10 @@ export class DisplayManager {
       if (unit.author) req.pageAuthor = unit.author.slice(0, 256);
       ({ handle } = await api.call(req));
     } catch {
-      // Worker unreachable or refused: leave the original armor visible.
+      // Worker unreachable, locked or refused: leave the original armor visible (all parts of it).
       this.unhide(record);
       record.wrapper.remove();
+      for (const member of unit.members.slice(1)) this.showContinuation(member);
       return;
     }
     if (this.stopped || !record.wrapper.isConnected) {
@@ -195,11 +203,7 @@ export class DisplayManager {
 
   /** Removes our frames from a message and shows its original text again. */
   private remove(message: Element): void {
-    const display = this.continuations.get(message);
-    if (display !== undefined) {
-      this.continuations.delete(message);
-      (message as HTMLElement).style.display = display;
-    }
+    this.showContinuation(message);
     const list = this.placed.get(message);
     if (!list) return;
     this.placed.delete(message);

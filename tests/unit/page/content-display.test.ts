@@ -103,6 +103,31 @@ describe('content script display', () => {
     expect(api.calls.filter((c) => c.type === 'job/release')).toHaveLength(2);
   });
 
+  it('while the worker refuses (locked), every part of the armor stays visible', async () => {
+    const long = armorParts(700, 340, 9);
+    loadLounge(long.map((p) => ({ from: 'alice', html: p })));
+    const { OvercryptError, ErrorCode } = await import('../../../lib/errors');
+    const api = fakeApi(() => {
+      throw new OvercryptError(ErrorCode.Locked, 'locked');
+    });
+    const sched = new ManualScheduler();
+    const dm = new DisplayManager({
+      api, doc: document, root: document.body, locator: locatorFor(createAdapter(THE_LOUNGE)), scheduler: sched,
+      host: 'h', conversationId: () => undefined, frameUrl: (h) => `x:${h}`,
+      MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
+    });
+    current = dm;
+    dm.start();
+    sched.drain();
+    await repliesDelivered();
+    expect(api.calls.filter((c) => c.type === 'armor/found')).toHaveLength(1);
+    expect(document.querySelector('[data-overcrypt]')).toBeNull();
+    for (const m of document.querySelectorAll('.msg')) {
+      expect((m as HTMLElement).style.display).toBe('');
+      expect((m.querySelector('.content') as HTMLElement).style.display).toBe('');
+    }
+  });
+
   it('stop() restores the page and releases the jobs', async () => {
     loadLounge([{ from: 'alice', html: armorOf(90, 5) }]);
     const { api, sched, dm } = setup();
