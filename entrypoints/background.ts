@@ -2,8 +2,8 @@
  * The background service worker: thin. Listeners are wired synchronously at start (an MV3 worker woken by an
  * event must have its listener registered in the first turn); all work is delegated to lib/service.
  *
- * Plug-in point for the integrator: `createEngines()` below returns the crypto/protocol engines
- * (lib/service/engines.ts). Until they are wired, `unwiredEngines()` answers Internal for crypto operations.
+ * The crypto/protocol engines come from lib/engine (`createEngines()` below); lib/service/unwired.ts remains for
+ * tests and builds without them.
  */
 import { browser } from 'wxt/browser';
 import wasmUrl from 'virgil-crypto/dist/libfoundation.browser.wasm?url';
@@ -11,6 +11,7 @@ import { ensureCrypto } from '../lib/crypto/init';
 import { isApiEnvelope } from '../lib/api/client';
 import type { PagePush, WorkerPush } from '../lib/api/messages';
 import { openStorage } from '../lib/storage/db';
+import { createEngines as createRealEngines } from '../lib/engine';
 import {
   OvercryptService,
   MAINTENANCE_ALARM,
@@ -18,7 +19,6 @@ import {
   ephemeralStore,
   managedPolicySource,
   sessionKeyStore,
-  unwiredEngines,
   whenReady,
   type Engines,
   type Notifier,
@@ -26,9 +26,9 @@ import {
   type StorageAreaLike,
 } from '../lib/service';
 
-/** The integrator replaces this with the real engines (x3dh/ratchet/senderkeys/cards/backup...). */
+/** The real engines (lib/engine: cards, contacts, x3dh, ratchet, sender keys, card mode, backup). */
 function createEngines(): Engines {
-  return unwiredEngines();
+  return createRealEngines();
 }
 
 export default defineBackground(() => {
