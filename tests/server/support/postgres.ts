@@ -56,14 +56,20 @@ async function startCluster(bin: string): Promise<PostgresHandle> {
   };
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const stop = async () => {
+  let stopped = false;
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
     try {
       run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
     } catch {
-      /* already stopped */
+      /* not running */
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  // Even if the test process ends without afterAll (crash, timeout), leave no cluster behind.
+  process.once('exit', stopNow);
+  const stop = async () => stopNow();
   // The free port may be taken between probing and binding: retry a few times.
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
