@@ -126,7 +126,10 @@ export class PageController {
     }
     if (this.stopped) return;
     this.ensureDisplay();
-    if (switched) this.display?.prune(); // the site dropped the old conversation's messages
+    if (switched) {
+      this.display?.prune(); // the site dropped the old conversation's messages
+      this.compose.close(); // a compose job belongs to one conversation
+    }
     if (switched || force) await this.syncCompose();
     this.renderChip(this.compose.current);
   }

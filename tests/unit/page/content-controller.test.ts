@@ -80,6 +80,29 @@ describe('content script controller', () => {
     expect(push).toBeUndefined();
   });
 
+  it('switching conversations closes the job and opens one for the new conversation', async () => {
+    loadLounge([]);
+    let jobs = 0;
+    const api = fakeApi((req: ApiRequest) => {
+      if (req.type === 'page/context') return STATUS;
+      if (req.type === 'compose/open') return { handle: 'H'.repeat(22), jobId: `job${++jobs}` };
+      return {};
+    });
+    controller = new PageController({
+      api, doc: document, win: window as unknown as Window & typeof globalThis, adapter: createAdapter(THE_LOUNGE),
+      frameUrl: (k, h) => `x:${k}#${h}`, onPush: () => () => undefined, contextPollMs: 60_000,
+    });
+    await controller.start();
+    await settled();
+    document.querySelector('.chat-view')!.setAttribute('aria-label', '#other');
+    window.dispatchEvent(new Event('hashchange'));
+    await settled();
+    const opens = api.calls.filter((c) => c.type === 'compose/open').map((c) => (c as { conversationId: string }).conversationId);
+    expect(opens).toEqual(['overcryptnet/group/#overcrypt', 'overcryptnet/group/#other']);
+    expect(api.calls.some((c) => c.type === 'job/release' && (c as { handleOrJobId: string }).handleOrJobId === 'job1')).toBe(true);
+    expect(document.querySelectorAll('iframe[data-overcrypt="compose-frame"]')).toHaveLength(1);
+  });
+
   it('does not open secure compose while locked or with encryption off', async () => {
     loadLounge([]);
     const api = fakeApi((req: ApiRequest) => (req.type === 'page/context' ? { ...STATUS, locked: true } : {}));
