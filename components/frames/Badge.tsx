@@ -1,6 +1,28 @@
 import type { DisplayBadge } from '../../lib/api';
 import { neutraliseLabel } from './text';
 
+/** Words for the error codes the worker gives as a could-not-decrypt reason (others are shown as they are). */
+const REASONS: Record<string, string> = {
+  Tampered: 'tampered',
+  BadSignature: 'bad signature',
+  Malformed: 'damaged',
+  UnsupportedVersion: 'made by a newer Overcrypt',
+  TooLarge: 'too large',
+  HeaderMismatch: 'header does not match',
+  DuplicateMessage: 'repeated message',
+  MissingMessageKey: 'key no longer available',
+  TooBigMessageGap: 'too many missed messages',
+  UnknownSenderKey: 'sender key not received yet',
+  NoSessionForDevice: 'no session with the sender',
+  UntrustedIdentity: 'sender not trusted',
+  NotRegistered: 'Overcrypt is not set up',
+  Network: 'directory unreachable',
+};
+
+export function reasonText(reason: string): string {
+  return REASONS[reason] ?? reason;
+}
+
 export type BadgeTone = 'good' | 'neutral' | 'warn' | 'bad';
 
 /** Label and tone of a badge. Reason strings come from the worker; they are still shown as text, neutralised. */
@@ -22,7 +44,7 @@ export function badgeLabel(badge: DisplayBadge): { label: string; tone: BadgeTon
       return { label: `✖ mismatch: ${why}`, tone: 'bad', title: 'The page shows this message somewhere it was not sent to.' };
     }
     case 'couldNotDecrypt':
-      return { label: `could not decrypt: ${neutraliseLabel(badge.reason, 60)}`, tone: 'bad', title: 'The message cannot be read.' };
+      return { label: `could not decrypt: ${neutraliseLabel(reasonText(badge.reason), 60)}`, tone: 'bad', title: 'The message cannot be read.' };
     case 'locked':
       return { label: '🔒 locked', tone: 'neutral', title: 'Unlock Overcrypt to read this message.' };
     case 'notForThisDevice':

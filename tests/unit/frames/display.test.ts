@@ -72,7 +72,7 @@ describe('DisplayApp', () => {
       expect(root.querySelector('[data-badge]')!.getAttribute('data-badge')).toBe(badge.kind);
       render(null, root);
     }
-    const api = fakeApi(() => ({ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'tampered' } }));
+    const api = fakeApi(() => ({ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } }));
     await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
     await settle();
     expect(root.textContent).toContain('could not decrypt: tampered');
