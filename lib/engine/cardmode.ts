@@ -10,6 +10,7 @@ import type { DecryptInput, DecryptOutput, EncryptInput, EncryptOutput, EngineEn
 import { EnvelopeKind, makeEnvelope, splitArmor } from '../wire';
 import type { DeviceCard } from './deps';
 import { contactStore, loadDevice } from './device';
+import { archiveCopy } from './org-copy';
 import { trustedTargets } from './recipients';
 
 async function nextCounter(env: EngineEnv): Promise<number> {
@@ -65,5 +66,7 @@ export async function decryptCardMode(env: EngineEnv, _input: DecryptInput, body
     sentAt: out.header.sentAt,
     mode: 'card',
   };
-  return { plaintext: utf8Decode(out.body), header, senderName: out.header.senderIdentity, trust };
+  const plaintext = utf8Decode(out.body);
+  await archiveCopy(env, out.header, out.body);
+  return { plaintext, header, senderName: out.header.senderIdentity, trust };
 }

@@ -15,7 +15,8 @@ import { ErrorCode, OvercryptError, fail, isError } from '../errors';
 import type { DecryptInput, DecryptOutput, EncryptInput, EncryptOutput, EngineEnv } from '../service/engines';
 import { createOutboundSenderKey, distributionOf, parseGroupMessage, senderKeyDecrypt, senderKeyEncrypt, shouldRotate } from '../senderkeys';
 import { signedBy } from '../senderkeys/senderkey';
-import { HeaderFlag, decodeChainContext, encodeChainContext, makeEnvelope, recipientSetHash, splitArmor, EnvelopeKind, type ChainContext } from '../wire';
+import { HeaderFlag, decodeChainContext, encodeChainContext, joinHeader, makeEnvelope, recipientSetHash, splitArmor, EnvelopeKind, type ChainContext, type MessageHeader as WireHeader } from '../wire';
+import { archiveCopy } from './org-copy';
 import { contactStore, loadDevice, type Device } from './device';
 import { BundleClaims, encodeSenderKeyControl, processMailbox, sendPairwise } from './pairwise';
 import { trustedTargets } from './recipients';
@@ -120,7 +121,7 @@ async function openGroupMessage(env: EngineEnv, input: DecryptInput, body: Uint8
   const m = parseGroupMessage(body);
   const own = (await env.account())?.identity;
   const contacts = await contactStore(env);
-  return env.sessions.update<InboundState, DecryptOutput>('senderKeys', inboundId(m.keyId), async (state) => {
+  const opened = await env.sessions.update<InboundState, { out: DecryptOutput; wire: WireHeader; body: Uint8Array }>('senderKeys', inboundId(m.keyId), async (state) => {
     const keys = state?.keys ?? [];
     if (keys.length === 0) fail(ErrorCode.UnknownSenderKey, 'no sender key with this id');
     for (let i = 0; i < keys.length; i++) {
@@ -141,14 +142,17 @@ async function openGroupMessage(env: EngineEnv, input: DecryptInput, body: Uint8
       };
       const result: DecryptOutput = { plaintext: text, header, senderName: context.senderIdentity, trust };
       const next = keys.map((e, j) => (j === i ? { ...e, key: serialiseInbound(out.inbound) } : e));
+      const wire = joinHeader(context, { messageId: fromHex(header.messageId), counter: m.iteration, sentAt });
       return {
         state: { keys: next },
-        result,
+        result: { out: result, wire, body: utf8Encode(text) },
         writes: [env.cacheWrite(input.digest, { plaintext: text, header: { ...header, senderName: result.senderName, trust } })],
       };
     }
     return fail(ErrorCode.Tampered, 'group message does not verify under any key with its id');
   });
+  await archiveCopy(env, opened.wire, opened.body);
+  return opened.out;
 }
 
 function readBody(bytes: Uint8Array): { sentAt: number; text: string } {

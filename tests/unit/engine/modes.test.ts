@@ -1,0 +1,113 @@
+/**
+ * Card mode, the org archive copy, contacts (safety numbers, verification), prekey upkeep, the maintenance alarm,
+ * devices and logout — through the real service, engines and directory.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCrypto, virgil } from '../../../lib/crypto/init';
+import { exportPublicKeyBase64 } from '../../../lib/cards';
+import { openArchiveBlob } from '../../../lib/org';
+import { ErrorCode } from '../../../lib/errors';
+import { call, startTestDirectory, type TestDirectory } from '../../server/support/harness';
+import { as, HOST, ok, openChannel, register, send, show } from './support';
+
+const ADMIN = 'admin-token-for-tests-0123456789';
+let t: TestDirectory;
+beforeAll(async () => {
+  await ensureCrypto();
+  t = await startTestDirectory({ config: { adminToken: ADMIN } });
+}, 60_000);
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('card mode (webmail default)', () => {
+  it('one signAndEncrypt to every trusted card: bob reads it, a tampered copy fails', async () => {
+    const [alice, bob] = await Promise.all([register(t, 'cm-alice'), register(t, 'cm-bob')]);
+    for (const u of [alice, bob]) {
+      await ok(u.call(as.popup(), { type: 'sites/toggle', host: HOST, enabled: true, mode: 'card' }));
+      await openChannel(u, 'inbox-thread-1', ['cm-alice', 'cm-bob'], 5_000);
+    }
+    const { parts, job } = await send(alice, 'inbox-thread-1', 'a signed, encrypted mail');
+    expect(job.mode).toBe('card');
+    const shown = await show(bob, parts, { conversationId: 'inbox-thread-1', pageAuthor: 'cm-alice' });
+    expect(shown).toMatchObject({ ok: true, plaintext: 'a signed, encrypted mail', header: { mode: 'card', senderIdentity: 'cm-alice@irc' }, badge: { kind: 'firstSeen' } });
+    const bad = [parts[0]!.replace(/(.{40})(.)/, (_m, a: string, c: string) => a + (c === 'x' ? 'y' : 'x'))];
+    expect((await show(bob, bad, { conversationId: 'inbox-thread-1' }, 2)).badge.kind).toBe('couldNotDecrypt');
+  }, 120_000);
+});
+
+describe('org archive copy (policy pins an org key)', () => {
+  it('each decrypted message is re-encrypted to the org key and lands in the archive', async () => {
+    const org = virgil().generateKeys();
+    const policy = () => ({ orgPublicKey: exportPublicKeyBase64(org.publicKey) });
+    const [alice, bob] = await Promise.all([register(t, 'org-alice', { policy }), register(t, 'org-bob', { policy })]);
+    for (const u of [alice, bob]) await openChannel(u, '#org', ['org-alice', 'org-bob']);
+    const { parts } = await send(alice, '#org', 'archived words');
+    expect((await show(bob, parts, { conversationId: '#org', pageAuthor: 'org-alice' })).plaintext).toBe('archived words');
+    const r = await call(t.url, 'GET', '/v1/archive', { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(r.status).toBe(200);
+    const mine = (r.body.entries as any[]).filter((e) => e.authorIdentity === 'org-bob@irc');
+    expect(mine).toHaveLength(1);
+    const opened = openArchiveBlob(mine[0].blob, org.privateKey);
+    expect(new TextDecoder().decode(opened.body)).toBe('archived words');
+    expect(opened.header.flags & 1).toBe(1); // the sender's client announced the archive copy
+    expect(opened.header.senderIdentity).toBe('org-alice@irc');
+  }, 120_000);
+});
+
+describe('contacts, prekeys, maintenance, devices', () => {
+  it('safety numbers match on both sides; verifying turns the badge to verified', async () => {
+    const [alice, bob] = await Promise.all([register(t, 'sn-alice'), register(t, 'sn-bob')]);
+    for (const u of [alice, bob]) await openChannel(u, '#sn', ['sn-alice', 'sn-bob']);
+    const a = await ok(alice.call(as.popup(), { type: 'contacts/safetyNumber', identity: 'sn-bob@irc' }));
+    const b = await ok(bob.call(as.popup(), { type: 'contacts/safetyNumber', identity: 'sn-alice@irc' }));
+    expect(a.digits).toBe(b.digits);
+    expect(a.digits.replace(/\s/g, '')).toMatch(/^\d{60}$/);
+    const list = await ok(bob.call(as.popup(), { type: 'contacts/list' }));
+    expect(list).toEqual([expect.objectContaining({ identity: 'sn-alice@irc', state: 'firstSeen' })]);
+    await ok(bob.call(as.popup(), { type: 'contacts/verify', identity: 'sn-alice@irc', verified: true }));
+    const { parts } = await send(alice, '#sn', 'now verified');
+    expect(await show(bob, parts, { conversationId: '#sn', pageAuthor: 'sn-alice' })).toMatchObject({ ok: true, badge: { kind: 'verified' } });
+  }, 120_000);
+
+  it('prekeys: target uploaded at registration, a claim uses one, rotate refills and replaces the signed prekey', async () => {
+    const [alice, bob] = await Promise.all([register(t, 'pk-alice'), register(t, 'pk-bob')]);
+    const before = await ok(bob.call(as.popup(), { type: 'prekeys/status' }));
+    expect(before).toMatchObject({ onServer: 100, target: 100 });
+    expect(typeof before.signedPrekeyCreatedAt).toBe('number');
+    for (const u of [alice, bob]) await openChannel(u, '#pk', ['pk-alice', 'pk-bob']);
+    await send(alice, '#pk', 'uses one of bob’s one-time prekeys');
+    expect((await ok(bob.call(as.popup(), { type: 'prekeys/status' }))).onServer).toBe(99);
+    bob.clock.offset += 1_000;
+    const rotated = await ok(bob.call(as.popup(), { type: 'prekeys/rotate' }));
+    expect(rotated.onServer).toBe(100);
+    expect(rotated.signedPrekeyCreatedAt).toBeGreaterThan(before.signedPrekeyCreatedAt);
+    // The session alice started with the old signed prekey still works (kept for a grace period).
+    const { parts } = await send(alice, '#pk', 'after rotation');
+    expect((await show(bob, parts, { conversationId: '#pk', pageAuthor: 'pk-alice' })).plaintext).toBe('after rotation');
+  }, 120_000);
+
+  it('the maintenance alarm fetches the mailbox, so keys are there before a message is shown', async () => {
+    const [alice, bob] = await Promise.all([register(t, 'mt-alice'), register(t, 'mt-bob')]);
+    for (const u of [alice, bob]) await openChannel(u, '#mt', ['mt-alice', 'mt-bob']);
+    const { parts } = await send(alice, '#mt', 'prefetched');
+    const report = await bob.service.onAlarm('maintenance');
+    expect(report.failed).toEqual([]);
+    const token = await bob.service.directory.sessionToken();
+    const account = await bob.service.account();
+    const box = await call(t.url, 'GET', `/v1/mailbox/${account!.deviceCardId}`, { token });
+    expect(box.body.envelopes).toEqual([]); // processed and acked
+    expect((await show(bob, parts, { conversationId: '#mt', pageAuthor: 'mt-alice' })).plaintext).toBe('prefetched');
+  }, 120_000);
+
+  it('logout with revoke: the card leaves the directory and alice can no longer pick it', async () => {
+    const [alice, bob] = await Promise.all([register(t, 'lo-alice'), register(t, 'lo-bob')]);
+    for (const u of [alice, bob]) await openChannel(u, '#lo', ['lo-alice', 'lo-bob']);
+    await ok(bob.call(as.popup(), { type: 'account/logout', revokeCard: true, confirmWithoutBackup: true }));
+    const opened = await ok(alice.call(as.cs(), { type: 'compose/open', host: HOST, conversationId: '#lo' }));
+    const job = await ok(alice.call(as.compose(), { type: 'compose/claim', handle: opened.handle }));
+    expect(job.recipients.find((r: any) => r.identity === 'lo-bob@irc').devices).toEqual([]);
+    const submit = await alice.call(as.compose(), { type: 'compose/submit', jobId: opened.jobId, plaintext: 'nobody' });
+    expect(submit.error?.code).toBe(ErrorCode.NotFound);
+  }, 120_000);
+});
