@@ -3,7 +3,7 @@
  * two Chromium profiles with the built extension; plain messages between them that a raw IRC client sees on
  * the wire; the extension's service worker stopped and started; the site adapter driving the real app.
  */
-import { TEST_EXTENSION_ID, connectToLounge, expect, test } from '../fixture';
+import { TEST_EXTENSION_ID, connectToLounge, expect, reloadLounge, signInToLounge, test } from '../fixture';
 import { sitesBundle } from './sites-bundle';
 
 /** The bit of the extension API these tests touch inside the worker. */
@@ -145,4 +145,20 @@ test('a browser restart keeps the profile (storage.local) and loses session stor
   // The fixture's other handles follow the new context.
   await alice.restartServiceWorker();
   await expect(await alice.openPopup()).toHaveURL(alice.extensionUrl('popup.html'));
+});
+
+test.describe('The Lounge in private mode', () => {
+  test.use({ stackOptions: { loungeUsers: [{ name: 'alice', password: 'alice-pw-1' }, { name: 'bob', password: 'bob-pw-1' }] } });
+
+  test('signed-in users keep their session and history across a reload', async ({ stack, alice, bob }) => {
+    expect(stack.lounge.privateMode).toBe(true);
+    const a = await signInToLounge(await alice.context.newPage(), stack.lounge.url, 'alice', 'alice-pw-1');
+    const b = await signInToLounge(await bob.context.newPage(), stack.lounge.url, 'bob', 'bob-pw-1');
+    await a.sendPlain('before the reload');
+    await expect(b.messages('alice').last().locator('.content')).toHaveText('before the reload');
+    await reloadLounge(b);
+    await expect(b.messages('alice').last().locator('.content')).toHaveText('before the reload');
+    await a.sendPlain('after the reload');
+    await expect(b.messages('alice').last().locator('.content')).toHaveText('after the reload');
+  });
 });

@@ -11,6 +11,8 @@ export interface StackOptions {
   directory?: boolean | 'auto';
   channels?: readonly string[];
   network?: string;
+  /** The Lounge in private mode with these users (sessions and history survive reloads); default public mode. */
+  loungeUsers?: ReadonlyArray<{ name: string; password: string }>;
 }
 
 export interface Stack {
@@ -51,7 +53,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     started.push(ngircd);
     timings.ngircd = performance.now() - t0;
     const t1 = performance.now();
-    const lounge = await startTheLounge({ ircPort: ngircd.port, network, join: channels });
+    const lounge = await startTheLounge({
+      ircPort: ngircd.port,
+      network,
+      join: channels,
+      ...(options.loungeUsers ? { users: options.loungeUsers } : {}),
+    });
     started.push(lounge);
     timings.lounge = performance.now() - t1;
     const directory = await directoryPromise;

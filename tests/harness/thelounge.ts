@@ -5,7 +5,7 @@
  * (it checks for updates on the internet at every start).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,11 @@ export interface TheLoungeOptions {
   /** Channels joined on connect, comma-separated in The Lounge's config (default "#overcrypt"). */
   join?: readonly string[];
   port?: number;
+  /**
+   * Private mode with these users (each connected at start as nick = name, joined to `join`). Unlike public
+   * mode, a user's session and in-memory history survive a page reload and a browser restart.
+   */
+  users?: ReadonlyArray<{ name: string; password: string }>;
 }
 
 export interface TheLounge {
@@ -32,13 +37,15 @@ export interface TheLounge {
   readonly port: number;
   readonly home: string;
   readonly network: string;
+  /** false: public mode (connect form); true: private mode with `users` (sign-in form). */
+  readonly privateMode: boolean;
   readonly process: ManagedProcess;
   stop(): Promise<void>;
 }
 
-export function theLoungeConfig(o: { port: number; ircHost: string; ircPort: number; network: string; join: readonly string[] }): string {
+export function theLoungeConfig(o: { port: number; ircHost: string; ircPort: number; network: string; join: readonly string[]; public?: boolean }): string {
   const config = {
-    public: true,
+    public: o.public ?? true,
     host: LOOPBACK,
     port: o.port,
     reverseProxy: false,
@@ -83,6 +90,22 @@ export async function startTheLounge(options: TheLoungeOptions): Promise<TheLoun
     path.join(home, 'config.js'),
     theLoungeConfig({ port, ircHost: options.ircHost ?? LOOPBACK, ircPort: options.ircPort, network, join: options.join ?? ['#overcrypt'] }),
   );
+  const users = options.users ?? [];
+  const join = options.join ?? ['#overcrypt'];
+  if (users.length > 0) {
+    await writeFile(
+      path.join(home, 'config.js'),
+      theLoungeConfig({ port, ircHost: options.ircHost ?? LOOPBACK, ircPort: options.ircPort, network, join, public: false }),
+    );
+    await mkdir(path.join(home, 'users'));
+    for (const user of users) {
+      await addUser(home, user.name, user.password).catch(async (e: unknown) => {
+        await rm(home, { recursive: true, force: true });
+        throw e;
+      });
+      await connectUserAtStart(home, user.name, { host: options.ircHost ?? LOOPBACK, port: options.ircPort, network, join });
+    }
+  }
   let proc: ManagedProcess;
   try {
     proc = await startProcess({
@@ -101,10 +124,52 @@ export async function startTheLounge(options: TheLoungeOptions): Promise<TheLoun
     port,
     home,
     network,
+    privateMode: users.length > 0,
     process: proc,
     async stop() {
       await proc.stop();
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/** `thelounge add NAME --password P` (hashes the password the way The Lounge checks it). */
+async function addUser(home: string, name: string, password: string): Promise<void> {
+  if (!/^[a-z0-9_-]{1,30}$/i.test(name)) throw new Error(`The Lounge user name not allowed here: ${name}`);
+  const proc = await startProcess({
+    name: `thelounge add ${name}`,
+    command: NODE22,
+    args: ['-r', LOOPBACK_ONLY_PRELOAD, THELOUNGE_ENTRY, 'add', name, '--password', password],
+    env: { ...process.env, THELOUNGE_HOME: home },
+  });
+  await proc.waitForExit();
+  const file = path.join(home, 'users', `${name}.json`);
+  if (!existsSync(file)) throw new Error(`thelounge add ${name} failed:\n  ${proc.output().slice(-10).join('\n  ')}`);
+}
+
+/** Adds the IRC network to the user's file so The Lounge connects (nick = user name) when it starts. */
+async function connectUserAtStart(
+  home: string,
+  name: string,
+  irc: { host: string; port: number; network: string; join: readonly string[] },
+): Promise<void> {
+  const file = path.join(home, 'users', `${name}.json`);
+  const user = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  user.networks = [
+    {
+      name: irc.network,
+      host: irc.host,
+      port: irc.port,
+      tls: false,
+      rejectUnauthorized: false,
+      password: '',
+      nick: name,
+      username: name,
+      realname: name,
+      commands: [],
+      ignoreList: [],
+      channels: irc.join.map((channel) => ({ name: channel, key: '' })),
+    },
+  ];
+  await writeFile(file, JSON.stringify(user, null, 2));
 }
