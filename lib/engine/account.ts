@@ -60,19 +60,36 @@ async function setUpDevice(env: EngineEnv, op: 'account/register' | 'account/res
   return { identity, deviceCardId: card.id, fingerprint: deviceFingerprint(identityKeyBase64), createdAt: now };
 }
 
+/**
+ * Registering an existing account without its backup creates a NEW identity key. The old devices' cards are
+ * cross-signed by a key this browser does not have; left active, contacts would see two identity keys for one
+ * person forever (`keyChanged` that can never settle). So they are revoked: contacts see one key change, compare
+ * the new safety number, accept it. (Restoring from the backup keeps the identity and revokes nothing.)
+ */
+async function retireOldIdentity(env: EngineEnv, identity: string): Promise<void> {
+  const cards = await cardDirectory(env, true);
+  const { cards: active, rejected } = await cards.search([identity]);
+  const ids = [...active.map((c) => c.id), ...rejected.flatMap((r) => (r.identity === identity && r.cardId ? [r.cardId] : []))];
+  for (const id of ids) await cards.revoke(id);
+}
+
 export const accountEngine: AccountEngine = {
   async register(env, input) {
     const identity = canonicalIdentity(input.identity);
     const loginPassword = await signIn(env, identity, input.password);
+    let existed = false;
     try {
       await env.directory.createAccount({ identity, password: loginPassword, ...(input.invite ? { invite: input.invite } : {}) });
     } catch (e) {
       // Registering again (a new browser without a backup): the account exists; the login below proves it is ours.
       if (!isError(e, ErrorCode.Conflict)) throw e;
+      existed = true;
     }
     await env.directory.sessionToken();
     env.progress({ op: 'account/register', step: 'identityKey', done: 0, total: 3 });
-    return setUpDevice(env, 'account/register', identity, generateIdentityKey(), 0);
+    const identityKey = generateIdentityKey();
+    if (existed) await retireOldIdentity(env, identity);
+    return setUpDevice(env, 'account/register', identity, identityKey, 0);
   },
 
   async restore(env, input) {

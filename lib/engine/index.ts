@@ -40,19 +40,32 @@ const contacts: ContactsEngine = {
     const store = await contactStore(env);
     return (await store.list()).filter((c) => c.identity !== device.record.identity).map((c) => toContactView(c, device.record.cardId));
   },
+  /**
+   * Verifying a contact whose identity key changed means: the user compared the NEW safety number (see below)
+   * and accepts the new key; it becomes the pin, the contact's cards are re-read, and the contact is verified.
+   */
   async setVerified(env, identity, verified) {
     const device = await loadDevice(env);
     const store = await contactStore(env);
     const contact = await store.get(identity);
     if (!contact) fail(ErrorCode.NotFound, 'unknown contact');
-    const next = verified ? await store.markVerified(identity, contact.identityKey) : await store.markUnverified(identity);
-    return toContactView(next, device.record.cardId);
+    if (!verified) return toContactView(await store.markUnverified(identity), device.record.cardId);
+    let key = contact.identityKey;
+    if (contact.state === 'keyChanged' && contact.offeredIdentityKey) {
+      key = contact.offeredIdentityKey;
+      await store.acceptIdentityKey(identity, key);
+      const found = await (await cardDirectory(env)).search([identity]);
+      await store.applyCardSet(identity, found.cards.filter((c) => c.identity === identity));
+    }
+    return toContactView(await store.markVerified(identity, key), device.record.cardId);
   },
+  /** Over the pinned key — or, while the key is changed, over the key now offered (what the user must compare). */
   async safetyNumber(env, identity) {
     const device = await loadDevice(env);
     const contact = await (await contactStore(env)).get(identity);
     if (!contact) fail(ErrorCode.NotFound, 'unknown contact');
-    return computeSafetyNumber({ identity: device.record.identity, identityKey: device.identityKeyBase64 }, { identity, identityKey: contact.identityKey });
+    const key = contact.state === 'keyChanged' && contact.offeredIdentityKey ? contact.offeredIdentityKey : contact.identityKey;
+    return computeSafetyNumber({ identity: device.record.identity, identityKey: device.identityKeyBase64 }, { identity, identityKey: key });
   },
 };
 

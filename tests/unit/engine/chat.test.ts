@@ -154,7 +154,7 @@ describe('identity changes, groups and second devices', () => {
     expect((await show(dave, first.parts, { conversationId: '#dm', pageAuthor: 'erin' })).plaintext).toBe('hi dave');
 
     const dave2 = await register(t, 'dave'); // a new browser, no backup: a new identity key
-    void dave2;
+    await openChannel(dave2, '#dm', ['erin', 'dave']);
     const status = await ok(erin.call(as.cs(), { type: 'page/status', host: HOST, conversationId: '#dm' }));
     expect(status.warnings).toContainEqual({ kind: 'keyChanged', identity: 'dave@irc' });
     const opened = await ok(erin.call(as.cs(), { type: 'compose/open', host: HOST, conversationId: '#dm' }));
@@ -163,6 +163,15 @@ describe('identity changes, groups and second devices', () => {
     const submit = await erin.call(as.compose(), { type: 'compose/submit', jobId: opened.jobId, plaintext: 'must not reach the new key' });
     expect(submit.ok).toBe(false);
     expect(submit.error!.code).toBe(ErrorCode.NotFound);
+
+    // Erin compares the new safety number with dave's and accepts the new key: messages reach the new device only.
+    const ours = await ok(erin.call(as.popup(), { type: 'contacts/safetyNumber', identity: 'dave@irc' }));
+    const his = await ok(dave2.call(as.popup(), { type: 'contacts/safetyNumber', identity: 'erin@irc' }));
+    expect(ours.digits).toBe(his.digits);
+    expect(await ok(erin.call(as.popup(), { type: 'contacts/verify', identity: 'dave@irc', verified: true }))).toMatchObject({ state: 'verified' });
+    const after = await send(erin, '#dm', 'hello new dave');
+    expect((await show(dave2, after.parts, { conversationId: '#dm', pageAuthor: 'erin' })).plaintext).toBe('hello new dave');
+    expect((await show(dave, after.parts, { conversationId: '#dm', pageAuthor: 'erin' })).badge).toEqual({ kind: 'couldNotDecrypt', reason: ErrorCode.UnknownSenderKey });
   }, 120_000);
 
   it('3-person group: after carol leaves, she cannot decrypt the next message; bob can', async () => {
