@@ -3,7 +3,17 @@
  * two Chromium profiles with the built extension; plain messages between them that a raw IRC client sees on
  * the wire; the extension's service worker stopped and started; the site adapter driving the real app.
  */
-import { TEST_EXTENSION_ID, connectToLounge, expect, reloadLounge, signInToLounge, test } from '../fixture';
+import {
+  TEST_EXTENSION_ID,
+  connectToLounge,
+  expect,
+  installHostileSpy,
+  leaks,
+  reloadLounge,
+  signInToLounge,
+  spyReport,
+  test,
+} from '../fixture';
 import { sitesBundle } from './sites-bundle';
 
 /** The bit of the extension API these tests touch inside the worker. */
@@ -161,4 +171,20 @@ test.describe('The Lounge in private mode', () => {
     await a.sendPlain('after the reload');
     await expect(b.messages('alice').last().locator('.content')).toHaveText('after the reload');
   });
+});
+
+test('the hostile page spy catches plain typing (control for the no-leak tests)', async ({ stack, alice, bob }) => {
+  await installHostileSpy(bob.context, stack.lounge.url);
+  const a = await connectToLounge(await alice.context.newPage(), stack.lounge.url, 'alice');
+  const b = await connectToLounge(await bob.context.newPage(), stack.lounge.url, 'bob');
+  const secret = 'typed without Overcrypt';
+  await b.page.locator('textarea#input').pressSequentially(secret);
+  await b.page.locator('textarea#input').press('Enter');
+  await expect(a.messages('bob').last().locator('.content')).toHaveText(secret);
+  const report = await spyReport(b.page);
+  expect(report.keys.join('')).toContain(secret);
+  expect(leaks(report, secret).length).toBeGreaterThan(10);
+  expect(leaks(report, 'QZ8XK3VJ')).toEqual([]); // shares no character with what was typed
+  // Alice's browser has no spy.
+  await expect(spyReport(a.page)).rejects.toThrow(/not installed/);
 });

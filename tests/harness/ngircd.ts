@@ -55,7 +55,6 @@ MaxJoins = 0
 DNS = no
 Ident = no
 PAM = no
-IncludeDir = ${path.join(o.dir, 'conf.d')}
 
 ${channels}`;
 }
