@@ -120,23 +120,12 @@ function Logout(props: { onLoggedOut: () => void }) {
   const [open, setOpen] = useState(false);
   const [revoke, setRevoke] = useState(false);
   const [understood, setUnderstood] = useState(false);
-  const [wiped, setWiped] = useState(false);
   const backup = useLoad(() => (open ? api.call({ type: 'backup/status' }) : Promise.resolve(undefined)), [open]);
   const logout = useAction(async () => {
     const noBackup = backup.data ? !backup.data.exists : true;
     await api.call({ type: 'account/logout', revokeCard: revoke, ...(noBackup ? { confirmWithoutBackup: understood } : {}) });
-    setWiped(true);
+    props.onLoggedOut();
   });
-  if (wiped) {
-    return (
-      <Section title={t('logout_title')}>
-        <Success>{t('logout_done')}</Success>
-        <button type="button" onClick={props.onLoggedOut}>
-          {t('common_continue')}
-        </button>
-      </Section>
-    );
-  }
   const hasBackup = backup.data?.exists === true;
   return (
     <Section title={t('logout_title')}>

@@ -26,6 +26,8 @@ export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'
   const [status, setStatus] = useState<Status | undefined>(undefined);
   const [error, setError] = useState<OvercryptError | undefined>(undefined);
   const [screen, setScreen] = useState<ScreenKey>(props.initialScreen ?? 'home');
+  /** Set after a logout or a local wipe: the next screen says it happened. */
+  const [wiped, setWiped] = useState(false);
 
   const refresh = useCallback(() => {
     props.api.call({ type: 'status/get' }).then(
@@ -61,6 +63,12 @@ export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'
     </UiProvider>
   );
 
+  function afterWipe() {
+    setWiped(true);
+    setScreen('home');
+    refresh();
+  }
+
   function body() {
     if (error && !status) {
       return (
@@ -73,8 +81,8 @@ export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'
       );
     }
     if (!status) return <Spinner label={t('common_loading')} />;
-    if (!status.registered) return <NotRegistered onSetup={() => props.env.openPage('firstrun')} />;
-    if (status.locked) return <UnlockForm identity={status.identity} onUnlocked={setStatus} onWiped={refresh} />;
+    if (!status.registered) return <NotRegistered wiped={wiped} onSetup={() => props.env.openPage('firstrun')} />;
+    if (status.locked) return <UnlockForm identity={status.identity} onUnlocked={setStatus} onWiped={afterWipe} />;
     const tabs: TabDef<ScreenKey>[] = [
       { key: 'home', label: t('tab_home') },
       { key: 'keys', label: t('tab_keys') },
@@ -101,7 +109,7 @@ export function App(props: { api: ApiClient; env: UiEnv; layout: 'popup' | 'tab'
         {screen === 'contacts' && <ContactsScreen />}
         {screen === 'backup' && <BackupScreen />}
         {screen === 'sites' && <SitesScreen />}
-        {screen === 'account' && <AccountScreen status={status} onStatus={setStatus} onLoggedOut={refresh} />}
+        {screen === 'account' && <AccountScreen status={status} onStatus={setStatus} onLoggedOut={afterWipe} />}
       </Tabs>
     );
   }
@@ -130,9 +138,14 @@ function Header(props: { status: Status | undefined; onLock: () => void }) {
   );
 }
 
-function NotRegistered(props: { onSetup: () => void }) {
+function NotRegistered(props: { wiped: boolean; onSetup: () => void }) {
   return (
     <div class="card">
+      {props.wiped && (
+        <p class="notice notice-ok" role="status">
+          {t('logout_done')}
+        </p>
+      )}
       <h2>{t('welcome_title')}</h2>
       <p>{t('welcome_notRegistered')}</p>
       <button type="button" class="primary" onClick={props.onSetup}>

@@ -308,6 +308,7 @@ test.describe('real worker', () => {
     await expect(popup.getByText('You can restore your keys later')).toBeVisible({ timeout: 30_000 });
     await popup.getByRole('button', { name: 'Delete keys and log out' }).click();
     await expect(popup.getByText(/Logged out/)).toBeVisible({ timeout: 30_000 });
+    await expect(popup.getByRole('button', { name: 'Set up Overcrypt' })).toBeVisible();
     await shot(popup, '36-real-popup-logged-out');
     const records = await popup.evaluate(async () => {
       const counts: Record<string, number> = {};

@@ -75,6 +75,7 @@ describe('lock state', () => {
     await click(byLabel(msg('unlock_forgotUnderstand')));
     await click(button(msg('unlock_forgotWipe')));
     await waitFor(() => queryButton(msg('welcome_setup')), 'set-up prompt after the wipe');
+    expect(text()).toContain(msg('logout_done'));
     expect(fake.callsOf('account/logout')).toEqual([{ type: 'account/logout', revokeCard: false, confirmWithoutBackup: true }]);
   });
 
@@ -436,9 +437,15 @@ describe('sites', () => {
 });
 
 describe('log out', () => {
-  it('without a backup, requires the user to confirm the loss; passes revokeCard as chosen', async () => {
+  it('without a backup, requires the user to confirm the loss; passes revokeCard as chosen; then shows set-up', async () => {
+    let wiped = false;
     const { fake } = await openApp(
-      { 'settings/get': () => settingsView(), 'backup/status': () => ({ exists: false, allowed: true, orgBackup: false }), 'account/logout': () => ({ wiped: true }) },
+      {
+        'status/get': () => (wiped ? status({ registered: false, locked: true, identity: undefined }) : status()),
+        'settings/get': () => settingsView(),
+        'backup/status': () => ({ exists: false, allowed: true, orgBackup: false }),
+        'account/logout': () => ((wiped = true), { wiped: true as const }),
+      },
       {},
       'account',
     );
@@ -450,12 +457,20 @@ describe('log out', () => {
     await click(byLabel(msg('logout_revoke')));
     await click(button(msg('logout_confirm')));
     await waitFor(() => text().includes(msg('logout_done')), 'done');
+    expect(queryButton(msg('welcome_setup'))).toBeDefined();
+    expect(queryButton(msg('tab_keys'))).toBeUndefined();
     expect(fake.callsOf('account/logout')).toEqual([{ type: 'account/logout', revokeCard: true, confirmWithoutBackup: true }]);
   });
 
   it('with a backup, logs out without the extra confirmation', async () => {
+    let wiped = false;
     const { fake } = await openApp(
-      { 'settings/get': () => settingsView(), 'backup/status': () => ({ exists: true, allowed: true, orgBackup: false }), 'account/logout': () => ({ wiped: true }) },
+      {
+        'status/get': () => (wiped ? status({ registered: false, locked: true, identity: undefined }) : status()),
+        'settings/get': () => settingsView(),
+        'backup/status': () => ({ exists: true, allowed: true, orgBackup: false }),
+        'account/logout': () => ((wiped = true), { wiped: true as const }),
+      },
       {},
       'account',
     );
