@@ -9,7 +9,7 @@ import type { DeviceView, RecipientView, TrustState } from '../api/views';
 import { deviceFingerprint, type ContactStore } from '../contacts';
 import { ErrorCode, OvercryptError } from '../errors';
 import type { ConversationRef, EngineEnv } from '../service/engines';
-import type { DeviceCard } from './deps';
+import { parseDeviceCard, type DeviceCard } from './deps';
 import { cardDirectory, contactStore, identityOf, loadDevice, type Device } from './device';
 
 interface Participant {
@@ -55,7 +55,9 @@ export async function conversationRecipients(env: EngineEnv, conv: ConversationR
   const contacts = await contactStore(env);
   const found = await (await cardDirectory(env)).search([...people.map((p) => p.identity), own]);
   for (const identity of [...people.map((p) => p.identity), own]) {
-    await contacts.applyCardSet(identity, found.cards.filter((c) => c.identity === identity));
+    const cards = found.cards.filter((c) => c.identity === identity);
+    if (await unchanged(contacts, identity, cards)) continue;
+    await contacts.applyCardSet(identity, cards);
   }
   const views: RecipientView[] = [];
   for (const p of people) views.push(await personView(contacts, p, device.record.cardId));
@@ -67,6 +69,18 @@ export async function conversationRecipients(env: EngineEnv, conv: ConversationR
     devices: ownCards.map((c) => deviceView(c, 'verified', device.record.cardId)),
   });
   return views;
+}
+
+/**
+ * True when the directory lists exactly the cards we already trust for a settled contact: applying the set would
+ * change nothing, so the signature checks and the sealed write are skipped (a 50-person channel is looked up on
+ * every compose step).
+ */
+async function unchanged(contacts: ContactStore, identity: string, cards: DeviceCard[]): Promise<boolean> {
+  const contact = await contacts.get(identity);
+  if (!contact || contact.state === 'keyChanged' || contact.cards.length !== cards.length) return false;
+  const trusted = new Set(contact.cards.map((raw) => parseDeviceCard(raw).id));
+  return cards.every((c) => trusted.has(c.id)) && new Set(cards.map((c) => c.id)).size === cards.length;
 }
 
 async function personView(contacts: ContactStore, p: Participant, thisCardId: string): Promise<RecipientView> {

@@ -2,9 +2,9 @@
  * End-to-end engine tests in Node: the real directory (server/, in-process, temp SQLite, random port) and
  * OvercryptService instances with the real engines (lib/engine), each over its own fake-IndexedDB database,
  * driven through `service.handle` exactly like the content script, the compose/display frames and the popup.
+ * No vitest import: bench/worker.bench.ts uses these helpers too.
  */
 import 'fake-indexeddb/auto';
-import { expect } from 'vitest';
 import { openStorage } from '../../../lib/storage';
 import { InMemorySessionKeyStore } from '../../../lib/vault';
 import { InMemoryEphemeralStore, OvercryptService, type SenderInfo } from '../../../lib/service';
@@ -137,7 +137,7 @@ export async function send(u: User, conversationId: string, plaintext: string, t
   await ok(u.call(as.compose(tab), { type: 'compose/submit', jobId: opened.jobId, plaintext }), 'compose/submit');
   const out = await ok(u.call(as.cs(tab), { type: 'compose/output', jobId: opened.jobId }), 'compose/output');
   const parts = out.outputs[0].parts as string[];
-  expect(parts.length).toBeGreaterThan(0);
+  if (parts.length === 0) throw new Error('compose produced no parts');
   return { parts, job };
 }
 
