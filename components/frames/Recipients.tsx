@@ -27,6 +27,7 @@ export function Recipients({ recipients, onApprove, approving }: { recipients: r
   const counts = recipientCounts(recipients);
   const pending = unapprovedDevices(recipients);
   return (
+    <>
     <details class="oc-recipients" data-people={counts.people} data-devices={counts.devices}>
       <summary>
         Readable by {counts.people} {counts.people === 1 ? 'person' : 'people'} · {counts.devices} {counts.devices === 1 ? 'device' : 'devices'}
@@ -50,11 +51,13 @@ export function Recipients({ recipients, onApprove, approving }: { recipients: r
           </li>
         ))}
       </ul>
-      {pending.length > 0 && onApprove ? (
-        <button type="button" class="oc-approve" disabled={approving} onClick={onApprove}>
-          Approve {pending.length} new {pending.length === 1 ? 'device' : 'devices'}
-        </button>
-      ) : null}
     </details>
+    {/* Outside the collapsible list, so the approval is always in sight. */}
+    {pending.length > 0 && onApprove ? (
+      <button type="button" class="oc-approve" disabled={approving} onClick={onApprove}>
+        Approve {pending.length} new {pending.length === 1 ? 'device' : 'devices'}
+      </button>
+    ) : null}
+    </>
   );
 }

@@ -36,7 +36,7 @@ export interface ComposeDeps {
 }
 
 /** Room the compose frame needs at least (pattern strip, one text line, the recipients line). */
-export const COMPOSE_MIN_HEIGHT_PX = 86;
+export const COMPOSE_MIN_HEIGHT_PX = 104;
 
 interface OpenJob {
   jobId: string;
