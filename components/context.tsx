@@ -10,6 +10,8 @@ import type { ProgressEvent } from '../lib/api';
 /** The page the user is looking at in the current tab. */
 export interface CurrentTab {
   host: string;
+  /** The page's scheme: host permissions are asked for exactly this origin. */
+  scheme: 'http' | 'https';
   /** Known when our content script in that tab answers (see entrypoints/popup/browser-env.ts). */
   conversationId?: string;
 }
@@ -17,8 +19,8 @@ export interface CurrentTab {
 export interface UiEnv {
   /** Host of the active tab, or null on pages we cannot work on (chrome://, the web store, no tab). */
   currentTab(): Promise<CurrentTab | null>;
-  /** Asks the browser for access to a host (must run from a click). True when granted. */
-  requestHostPermission(host: string): Promise<boolean>;
+  /** Asks the browser for access to one origin (must run from a click). True when granted or already held. */
+  requestHostPermission(host: string, scheme: 'http' | 'https'): Promise<boolean>;
   /** Opens one of our extension pages in a tab. */
   openPage(page: 'firstrun' | 'options'): void;
   /** Progress of long operations pushed by the worker (PagePush 'progress'); absent -> indeterminate progress. */

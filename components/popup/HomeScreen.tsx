@@ -42,6 +42,7 @@ export function HomeScreen(props: { status: Status; onGo: (s: ScreenKey) => void
 
 interface TabState {
   host: string | null;
+  scheme?: 'http' | 'https';
   conversationId?: string;
   page?: PageStatus;
   site?: SiteView;
@@ -56,7 +57,7 @@ function CurrentSite(props: { onGo: (s: ScreenKey) => void }) {
       api.call({ type: 'page/status', host: tab.host, ...(tab.conversationId ? { conversationId: tab.conversationId } : {}) }),
       api.call({ type: 'sites/list' }),
     ]);
-    return { host: tab.host, conversationId: tab.conversationId, page, site: sites.find((x) => x.host === tab.host) };
+    return { host: tab.host, scheme: tab.scheme, conversationId: tab.conversationId, page, site: sites.find((x) => x.host === tab.host) };
   });
   const setOn = useAction(async (on: boolean) => {
     const d = state.data;
@@ -67,7 +68,7 @@ function CurrentSite(props: { onGo: (s: ScreenKey) => void }) {
   const enable = useAction(async () => {
     const d = state.data;
     if (!d?.host) return;
-    if (!(await env.requestHostPermission(d.host))) return;
+    if (!(await env.requestHostPermission(d.host, d.scheme ?? 'https'))) return;
     await api.call({ type: 'sites/toggle', host: d.host, enabled: true });
     state.reload();
   });

@@ -14,7 +14,9 @@ export function SitesScreen() {
   const tab = useLoad(() => env.currentTab());
   const [added, setAdded] = useState<string | undefined>(undefined);
   const toggle = useAction(async (host: string, enabled: boolean, mode?: EncryptionMode) => {
-    if (enabled && !(await env.requestHostPermission(host))) throw permissionDenied(host);
+    // Sites in the list were granted when added; https is the safe guess for one whose scheme we do not see.
+    const scheme = tab.data?.host === host ? tab.data.scheme : 'https';
+    if (enabled && !(await env.requestHostPermission(host, scheme))) throw permissionDenied(host);
     sites.set(await api.call({ type: 'sites/toggle', host, enabled, ...(mode ? { mode } : {}) }));
     return true;
   });

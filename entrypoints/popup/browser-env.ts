@@ -15,8 +15,9 @@ export function setupExtensionPage(): { api: ApiClient; env: UiEnv } {
   const api = createApiClient((envelope) => browser.runtime.sendMessage(envelope));
   const env: UiEnv = {
     currentTab,
-    requestHostPermission: async (host) => {
-      const origins = [`*://${host.replace(/:\d+$/, '')}/*`];
+    requestHostPermission: async (host, scheme) => {
+      // Match patterns carry no port; the scheme is the page's own (asking for *:// would prompt for https too).
+      const origins = [`${scheme}://${host.replace(/:\d+$/, '')}/*`];
       if (await browser.permissions.contains({ origins })) return true;
       return browser.permissions.request({ origins });
     },
@@ -62,5 +63,5 @@ async function currentTab(): Promise<CurrentTab | null> {
       .catch(() => undefined),
     new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CONTENT_SCRIPT_TIMEOUT_MS)),
   ]);
-  return { host: url.host, ...(conversationId ? { conversationId } : {}) };
+  return { host: url.host, scheme: url.protocol === 'https:' ? 'https' : 'http', ...(conversationId ? { conversationId } : {}) };
 }

@@ -157,7 +157,7 @@ describe('home', () => {
         },
         'sites/list': () => [site],
       },
-      { currentTab: async () => ({ host: 'chat.test:9000', conversationId: '#overcrypt' }) },
+      { currentTab: async () => ({ host: 'chat.test:9000', scheme: 'http' as const, conversationId: '#overcrypt' }) },
     );
     await waitFor(() => document.querySelector('[data-testid=current-host]'), 'current host');
     const t = text();
@@ -422,7 +422,7 @@ describe('sites', () => {
     const requestHostPermission = vi.fn(async () => grant);
     const { fake } = await openApp(
       { 'sites/list': () => sites, 'sites/toggle': (r) => [...sites, { host: r.host, enabled: true, mode: 'card', locked: false }] },
-      { currentTab: async () => ({ host: 'new.example:8443' }), requestHostPermission },
+      { currentTab: async () => ({ host: 'new.example:8443', scheme: 'https' as const }), requestHostPermission },
       'sites',
     );
     await click(await waitFor(() => queryButton(msg('sites_addCurrent', 'new.example:8443')), 'add button'));
@@ -431,7 +431,7 @@ describe('sites', () => {
     grant = true;
     await click(button(msg('sites_addCurrent', 'new.example:8443')));
     await waitFor(() => text().includes(msg('sites_added', 'new.example:8443')), 'added');
-    expect(requestHostPermission).toHaveBeenCalledWith('new.example:8443');
+    expect(requestHostPermission).toHaveBeenCalledWith('new.example:8443', 'https');
     expect(fake.callsOf('sites/toggle')).toEqual([{ type: 'sites/toggle', host: 'new.example:8443', enabled: true }]);
   });
 });
@@ -501,7 +501,7 @@ describe('labels', () => {
       'backup/status': () => ({ exists: true, allowed: true, orgBackup: false }),
     };
     for (const screen of ['keys', 'devices', 'contacts', 'backup', 'sites', 'account'] as const) {
-      await openApp(handlers, { currentTab: async () => ({ host: 'a.test', conversationId: 'c' }) }, screen);
+      await openApp(handlers, { currentTab: async () => ({ host: 'a.test', scheme: 'https' as const, conversationId: 'c' }) }, screen);
       await waitFor(() => !document.querySelector('.spinner'), `${screen} loaded`);
       expect(unlabelledControls(), screen).toEqual([]);
       unmount();
