@@ -13,7 +13,7 @@ import type { Credentials } from '../directory/client';
 import { normaliseIdentity } from '../directory/wire';
 import { ErrorCode, fail, isError } from '../errors';
 import type { AccountEngine, AccountRecord, EngineEnv } from '../service/engines';
-import { exportPrivateKeyBytes, exportPublicKeyBase64, generateDeviceKey, generateIdentityKey, type KeyPair } from './deps';
+import { exportPrivateKeyBytes, exportPublicKeyBase64, generateDeviceKey, generateIdentityKey, importPrivateKeyBytes, type KeyPair } from './deps';
 import { cardDirectory, contactStore, loadDevice, openDevice, saveDevice, type DeviceRecord } from './device';
 import { upkeep } from './prekeys';
 
@@ -34,7 +34,14 @@ async function signIn(env: EngineEnv, identity: string, password: string): Promi
 }
 
 /** Publishes a device card cross-signed by `identityKey`, stores the device, pins our own identity, uploads prekeys. */
-async function setUpDevice(env: EngineEnv, op: 'account/register' | 'account/restore', identity: string, identityKey: KeyPair, backupVersion: number): Promise<AccountRecord> {
+async function setUpDevice(
+  env: EngineEnv,
+  op: 'account/register' | 'account/restore',
+  identity: string,
+  identityKey: KeyPair,
+  backupVersion: number,
+  formerDevices: DeviceRecord['formerDevices'] = [],
+): Promise<AccountRecord> {
   env.progress({ op, step: 'deviceCard', done: 0, total: 3 });
   const deviceKey = generateDeviceKey();
   const cards = await cardDirectory(env, true);
@@ -49,6 +56,7 @@ async function setUpDevice(env: EngineEnv, op: 'account/register' | 'account/res
     cardId: card.id,
     createdAt: now,
     backupVersion,
+    formerDevices,
   };
   await saveDevice(env, record);
   const identityKeyBase64 = exportPublicKeyBase64(identityKey.publicKey);
@@ -100,7 +108,8 @@ export const accountEngine: AccountEngine = {
     if (!stored) fail(ErrorCode.NotFound, 'no backup exists for this account');
     const contents = await openBackup(stored.blob, input.backupPassword, { identity, lastSeenVersion: 0 });
     const keys = keysFromBackupContents(contents);
-    return setUpDevice(env, 'account/restore', identity, keys.identityKey, inspectBackup(stored.blob).version);
+    const former = keys.devices.map((d) => ({ cardId: d.cardId, privateKey: exportPrivateKeyBytes(d.key.privateKey) }));
+    return setUpDevice(env, 'account/restore', identity, keys.identityKey, inspectBackup(stored.blob).version, former);
   },
 
   async logout(env, input) {
@@ -143,7 +152,14 @@ export const accountEngine: AccountEngine = {
     const version = Math.max(device.record.backupVersion, stored ? inspectBackup(stored.blob).version : 0) + 1;
     env.progress({ op: 'account/register', step: 'backup', done: 0, total: 1 });
     const contents = backupContentsFromKeys(
-      { identity: device.record.identity, identityKey: device.identityKey, devices: [{ cardId: device.record.cardId, key: device.deviceKey }] },
+      {
+        identity: device.record.identity,
+        identityKey: device.identityKey,
+        devices: [
+          { cardId: device.record.cardId, key: device.deviceKey },
+          ...(device.record.formerDevices ?? []).map((d) => ({ cardId: d.cardId, key: importPrivateKeyBytes(d.privateKey) })),
+        ],
+      },
       env.clock.now(),
     );
     const blob = await sealBackup(contents, backupPassword, { version });

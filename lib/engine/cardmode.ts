@@ -4,11 +4,13 @@
  * we know (the receiver does not know the conversation before decrypting). The header travels signed inside.
  */
 import type { MessageHeader as ApiHeader, TrustState } from '../api/views';
-import { decryptCardMessage, encryptCardMessage, newHeader } from '../cardmode';
+import type { VirgilPrivateKey } from 'virgil-crypto';
+import { decryptCardMessage, encryptCardMessage, newHeader, type DecryptedCardMessage } from '../cardmode';
+import { ErrorCode, isError } from '../errors';
 import { toHex, utf8Decode, utf8Encode } from '../encoding';
 import type { DecryptInput, DecryptOutput, EncryptInput, EncryptOutput, EngineEnv } from '../service/engines';
 import { EnvelopeKind, makeEnvelope, splitArmor } from '../wire';
-import type { DeviceCard } from './deps';
+import { importPrivateKeyBytes, type DeviceCard } from './deps';
 import { contactStore, loadDevice } from './device';
 import { archiveCopy } from './org-copy';
 import { trustedTargets } from './recipients';
@@ -50,12 +52,24 @@ export async function encryptCardMode(env: EngineEnv, input: EncryptInput): Prom
   return { messageId, parts, header: view };
 }
 
+/** This device's key first, then keys of earlier devices restored from the backup. */
+function openWithAnyKey(body: Uint8Array, keys: VirgilPrivateKey[], trusted: DeviceCard[]): DecryptedCardMessage {
+  for (const privateKey of keys.slice(0, -1)) {
+    try {
+      return decryptCardMessage({ ciphertext: body, privateKey, trustedSenders: trusted });
+    } catch (e) {
+      if (!isError(e, ErrorCode.NotARecipient)) throw e;
+    }
+  }
+  return decryptCardMessage({ ciphertext: body, privateKey: keys[keys.length - 1]!, trustedSenders: trusted });
+}
+
 export async function decryptCardMode(env: EngineEnv, _input: DecryptInput, body: Uint8Array): Promise<DecryptOutput> {
   const device = await loadDevice(env);
   const contacts = await contactStore(env);
   const trusted: DeviceCard[] = [device.card];
   for (const c of await contacts.list()) if (c.state !== 'keyChanged') trusted.push(...(await contacts.trustedCards(c.identity)));
-  const out = decryptCardMessage({ ciphertext: body, privateKey: device.deviceKey.privateKey, trustedSenders: trusted });
+  const out = openWithAnyKey(body, [device.deviceKey.privateKey, ...(device.record.formerDevices ?? []).map((d) => importPrivateKeyBytes(d.privateKey).privateKey)], trusted);
   const own = out.header.senderIdentity === device.record.identity;
   const trust: TrustState = own ? 'verified' : ((await contacts.get(out.header.senderIdentity))?.state ?? 'firstSeen');
   const header: ApiHeader = {

@@ -24,6 +24,11 @@ export interface DeviceRecord {
   createdAt: number;
   /** Highest backup version this device uploaded or opened (anti-rollback). */
   backupVersion: number;
+  /**
+   * Device keys of earlier devices of this identity, from the backup this device was restored from: card-mode
+   * messages addressed to them still open here, and the next backup carries them on.
+   */
+  formerDevices?: { cardId: string; privateKey: Uint8Array }[];
 }
 
 export interface Device {

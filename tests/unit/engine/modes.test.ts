@@ -8,7 +8,7 @@ import { exportPublicKeyBase64 } from '../../../lib/cards';
 import { openArchiveBlob } from '../../../lib/org';
 import { ErrorCode } from '../../../lib/errors';
 import { call, startTestDirectory, type TestDirectory } from '../../server/support/harness';
-import { as, HOST, ok, openChannel, register, send, show } from './support';
+import { as, HOST, ok, openChannel, register, restore, send, show } from './support';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 let t: TestDirectory;
@@ -33,6 +33,24 @@ describe('card mode (webmail default)', () => {
     expect(shown).toMatchObject({ ok: true, plaintext: 'a signed, encrypted mail', header: { mode: 'card', senderIdentity: 'cm-alice@irc' }, badge: { kind: 'firstSeen' } });
     const bad = [parts[0]!.replace(/(.{40})(.)/, (_m, a: string, c: string) => a + (c === 'x' ? 'y' : 'x'))];
     expect((await show(bob, bad, { conversationId: 'inbox-thread-1' }, 2)).badge.kind).toBe('couldNotDecrypt');
+  }, 120_000);
+});
+
+describe('card mode and a restored device', () => {
+  it('mail sent before the restore opens on the restored device (its old device key came with the backup)', async () => {
+    const [alice, bob] = await Promise.all([register(t, 'cr-alice'), register(t, 'cr-bob')]);
+    for (const u of [alice, bob]) {
+      await ok(u.call(as.popup(), { type: 'sites/toggle', host: HOST, enabled: true, mode: 'card' }));
+      await openChannel(u, 'thread', ['cr-alice', 'cr-bob'], 5_000);
+    }
+    const old = await send(alice, 'thread', 'sent to the first device only');
+    await ok(bob.call(as.popup(), { type: 'backup/create', backupPassword: 'cr-bob backup password' }));
+    const bob2 = await restore(t, 'cr-bob', 'cr-bob backup password');
+    await ok(bob2.call(as.popup(), { type: 'sites/toggle', host: HOST, enabled: true, mode: 'card' }));
+    await openChannel(bob2, 'thread', ['cr-alice', 'cr-bob'], 5_000);
+    expect(await show(bob2, old.parts, { conversationId: 'thread', pageAuthor: 'cr-alice' })).toMatchObject({ ok: true, plaintext: 'sent to the first device only' });
+    const fresh = await send(alice, 'thread', 'to both devices');
+    for (const u of [bob, bob2]) expect((await show(u, fresh.parts, { conversationId: 'thread', pageAuthor: 'cr-alice' })).plaintext).toBe('to both devices');
   }, 120_000);
 });
 
