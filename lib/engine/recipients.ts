@@ -7,7 +7,7 @@
  */
 import type { DeviceView, RecipientView, TrustState } from '../api/views';
 import { deviceFingerprint, type ContactStore } from '../contacts';
-import { ErrorCode, OvercryptError } from '../errors';
+import { ErrorCode, OvercryptError, isError } from '../errors';
 import type { ConversationRef, EngineEnv } from '../service/engines';
 import { parseDeviceCard, type DeviceCard } from './deps';
 import { cardDirectory, contactStore, identityOf, loadDevice, type Device } from './device';
@@ -53,9 +53,9 @@ export async function conversationRecipients(env: EngineEnv, conv: ConversationR
   const own = device.record.identity;
   const people = participantsOf(conv, own);
   const contacts = await contactStore(env);
-  const found = await (await cardDirectory(env)).search([...people.map((p) => p.identity), own]);
-  for (const identity of [...people.map((p) => p.identity), own]) {
-    const cards = found.cards.filter((c) => c.identity === identity);
+  const found = await searchOrOffline(env, [...people.map((p) => p.identity), own]);
+  for (const identity of found ? [...people.map((p) => p.identity), own] : []) {
+    const cards = found!.cards.filter((c) => c.identity === identity);
     if (await unchanged(contacts, identity, cards)) continue;
     await contacts.applyCardSet(identity, cards);
   }
@@ -69,6 +69,20 @@ export async function conversationRecipients(env: EngineEnv, conv: ConversationR
     devices: ownCards.map((c) => deviceView(c, 'verified', device.record.cardId)),
   });
   return views;
+}
+
+/**
+ * The directory's current cards, or undefined when it cannot be reached: then the contact store's last verified
+ * state answers (a conversation whose keys are already distributed keeps working offline; revocations made
+ * meanwhile are seen on the next successful lookup).
+ */
+async function searchOrOffline(env: EngineEnv, identities: string[]): Promise<{ cards: DeviceCard[] } | undefined> {
+  try {
+    return await (await cardDirectory(env)).search(identities);
+  } catch (e) {
+    if (isError(e, ErrorCode.Network)) return undefined;
+    throw e;
+  }
 }
 
 /**
