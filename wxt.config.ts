@@ -12,6 +12,8 @@ export default defineConfig({
   ...(process.env.OVERCRYPT_OUT_DIR ? { outDir: process.env.OVERCRYPT_OUT_DIR } : {}),
   publicDir: 'public',
   vite: () => ({
+    // Compile-time flag: test-only code in entrypoints (e.g. the test clock offset) is dropped from release bundles.
+    define: { __OVERCRYPT_TEST_BUILD__: JSON.stringify(TEST_BUILD) },
     resolve: {
       // lib/ imports 'virgil-crypto'; in the bundle that must be the browser build.
       alias: [{ find: /^virgil-crypto$/, replacement: 'virgil-crypto/dist/browser.es.js' }],

@@ -26,6 +26,12 @@ import {
   type StorageAreaLike,
 } from '../lib/service';
 
+/** Set by wxt.config.ts (vite define): true only in test builds, so the branches it guards leave release bundles. */
+declare const __OVERCRYPT_TEST_BUILD__: boolean;
+
+/** TEST builds only: storage.session key holding a clock offset (ms) that tests write from an extension page. */
+const TEST_CLOCK_OFFSET_KEY = 'overcryptTestClockOffsetMs';
+
 /** The real engines (lib/engine: cards, contacts, x3dh, ratchet, sender keys, card mode, backup). */
 function createEngines(): Engines {
   return createRealEngines();
@@ -42,6 +48,20 @@ export default defineBackground(() => {
     console.error('Overcrypt: crypto init failed', e instanceof Error ? e.message : 'unknown');
     throw e;
   });
+
+  // Chrome has no fake clock for service workers: test builds let E2E tests jump time (auto-lock) by writing an
+  // offset into storage.session (extension pages only). Compiled out of release builds.
+  let clockOffsetMs = 0;
+  let clockReady: Promise<void> = Promise.resolve();
+  if (typeof __OVERCRYPT_TEST_BUILD__ !== 'undefined' && __OVERCRYPT_TEST_BUILD__) {
+    const apply = (v: unknown) => {
+      clockOffsetMs = typeof v === 'number' && Number.isFinite(v) ? v : 0;
+    };
+    clockReady = chromeApi.storage.session.get(TEST_CLOCK_OFFSET_KEY).then((r) => apply(r[TEST_CLOCK_OFFSET_KEY]), () => undefined);
+    chromeApi.storage.onChanged.addListener((changes, area) => {
+      if (area === 'session' && TEST_CLOCK_OFFSET_KEY in changes) apply(changes[TEST_CLOCK_OFFSET_KEY]?.newValue);
+    });
+  }
 
   const notifier: Notifier = {
     async toFrame(tabId, frameId, push: WorkerPush) {
@@ -60,11 +80,12 @@ export default defineBackground(() => {
 
   const service: Promise<OvercryptService> = (async () => {
     const db = await openStorage();
+    await clockReady;
     return new OvercryptService({
       db,
       sessionKeys: sessionKeyStore(session),
       ephemeral: ephemeralStore(session),
-      clock: { now: () => Date.now() },
+      clock: { now: () => Date.now() + clockOffsetMs },
       fetch: (input, init) => fetch(input, init),
       // Engines wait for the WASM; everything else answers at once.
       engines: whenReady(createEngines(), () => crypto),
