@@ -214,7 +214,9 @@ export class PageController {
     if (push.push === 'compose/ciphertext') return this.compose.onCiphertext(push.jobId, push.output);
     const wasLocked = this.status?.locked === true;
     void this.refreshStatus().then(() => {
-      if (wasLocked && this.status && !this.status.locked) this.display?.refreshAll();
+      // Frames placed while locked fetch again by themselves on the unlock push (their handles are kept);
+      // only armor the worker refused earlier (left visible) is framed again.
+      if (wasLocked && this.status && !this.status.locked) this.display?.rescan();
     });
   }
 

@@ -153,7 +153,7 @@ export class DisplayManager {
     void this.embed(unit, record, height);
   }
 
-  /** Frames again for every shown message (after an unlock: handles of frames that answered "locked" are used up). */
+  /** Frames again, with new handles, for every shown message. */
   refreshAll(): void {
     for (const message of [...this.placed.keys()]) this.remove(message);
     this.scanner.rescan();

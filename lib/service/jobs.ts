@@ -11,6 +11,11 @@ import type { EphemeralStore } from './ephemeral';
 
 export const HANDLE_TTL_MS = 5 * 60_000;
 /**
+ * A display job answered "locked" waits for the unlock (the frame fetches again then), bound to the frame that
+ * asked; it lives this long after its last locked answer.
+ */
+export const HELD_DISPLAY_TTL_MS = 12 * 3600_000;
+/**
  * Unclaimed display handles kept at most (they live in storage.session, whose quota also holds the unlocked key):
  * a page that floods us with armor gets RateLimited, not a full session store.
  */
@@ -34,6 +39,8 @@ export interface DisplayJob {
   pageAuthor?: string;
   parts: string[];
   createdAt: number;
+  /** Set when a fetch was answered "locked": only this frame may fetch it again, until `at` + HELD_DISPLAY_TTL_MS. */
+  heldFor?: { frameId?: number; documentId?: string; at: number };
 }
 
 export interface ComposeJobRecord {
@@ -81,13 +88,29 @@ export class JobRegistry {
     return { handle, jobId };
   }
 
-  /** Consumes a display handle. Throws NotFound for unknown/used/expired handles, Forbidden from another tab. */
+  /**
+   * Consumes a display handle (`consume` false: only checks it). Throws NotFound for unknown/used/expired handles,
+   * Forbidden from another tab, or from another frame than the one a held job is bound to.
+   */
   async claimDisplay(handle: string, caller: Caller, consume = true): Promise<DisplayJob> {
     const job = await this.store.get<DisplayJob | { kind: 'compose' }>(`job:h:${handle}`);
-    if (!job || job.kind !== 'display' || this.expired(job.createdAt, HANDLE_TTL_MS)) throw gone();
+    if (!job || job.kind !== 'display' || this.displayExpired(job)) throw gone();
     if (caller.tabId !== job.opener.tabId) throw new OvercryptError(ErrorCode.Forbidden, 'frame is not where the job was opened');
+    const held = job.heldFor;
+    if (held && (held.frameId !== caller.frameId || (held.documentId !== undefined && held.documentId !== caller.documentId))) {
+      throw new OvercryptError(ErrorCode.Forbidden, 'another frame holds this job');
+    }
     if (consume) await this.store.delete(`job:h:${handle}`);
     return job;
+  }
+
+  /**
+   * Keeps a display job for the frame that asked while the vault is locked: the handle is not used up, only that
+   * frame (tab + frame + document) may fetch it again, and it outlives the normal handle lifetime until the unlock.
+   */
+  async holdDisplay(job: DisplayJob, caller: Caller): Promise<void> {
+    const heldFor = { frameId: caller.frameId, documentId: caller.documentId, at: this.clock.now() };
+    await this.store.set(`job:h:${job.handle}`, { ...job, heldFor } satisfies DisplayJob);
   }
 
   async claimCompose(handle: string, caller: Caller): Promise<ComposeJobRecord> {
@@ -168,13 +191,13 @@ export class JobRegistry {
   async sweep(): Promise<number> {
     let removed = 0;
     for (const key of await this.store.keys('job:')) {
-      const job = await this.store.get<{ createdAt?: number; lastUsed?: number; kind?: string; jobId?: string }>(key);
+      const job = await this.store.get<{ createdAt?: number; lastUsed?: number; kind?: string; jobId?: string; heldFor?: DisplayJob['heldFor'] }>(key);
       const stale =
         !job ||
         (key.startsWith('job:c:')
           ? this.expired(job.lastUsed ?? 0, COMPOSE_IDLE_TTL_MS)
           : job.kind === 'display'
-            ? this.expired(job.createdAt ?? 0, HANDLE_TTL_MS)
+            ? this.displayExpired(job)
             : !(job.jobId && (await this.store.get(`job:c:${job.jobId}`))));
       if (stale) {
         await this.store.delete(key);
@@ -188,6 +211,10 @@ export class JobRegistry {
     const job = await this.store.get<ComposeJobRecord>(`job:c:${jobId}`);
     if (!job || this.expired(job.lastUsed, COMPOSE_IDLE_TTL_MS)) throw gone();
     return job;
+  }
+
+  private displayExpired(job: { createdAt?: number; heldFor?: DisplayJob['heldFor'] }): boolean {
+    return job.heldFor ? this.expired(job.heldFor.at, HELD_DISPLAY_TTL_MS) : this.expired(job.createdAt ?? 0, HANDLE_TTL_MS);
   }
 
   private expired(since: number, ttl: number): boolean {

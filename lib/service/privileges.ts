@@ -33,13 +33,15 @@ export const PRIVILEGES: { readonly [K in RequestType]: Privilege } = {
   'page/context': { who: CS, whileLocked: true, beforeRegistration: true },
   'page/status': { who: [...CS, ...UI], whileLocked: true, beforeRegistration: true },
   'page/setEncryption': { who: [...CS, 'composeFrame', ...UI], activity: true },
-  'armor/found': { who: CS },
+  // Registers ciphertext + page context only (no crypto): works locked, so the frame can show "locked (unlock)".
+  'armor/found': { who: CS, whileLocked: true },
   'compose/open': { who: CS },
   'compose/output': { who: CS },
   'compose/block': { who: CS, whileLocked: true },
   'job/release': { who: CS, whileLocked: true },
 
-  'display/fetch': { who: ['displayFrame'] },
+  // Locked: answers a "locked" badge and keeps the handle for a fetch after the unlock (service.display).
+  'display/fetch': { who: ['displayFrame'], whileLocked: true },
   'compose/claim': { who: ['composeFrame'] },
   'compose/approve': { who: ['composeFrame'], activity: true },
   'compose/submit': { who: ['composeFrame'], activity: true },

@@ -713,6 +713,12 @@ export class OvercryptService {
 
   private async display(req: { handle: string; reveal?: boolean }, caller: Caller): Promise<DisplayResult> {
     const peek = await this.jobs.claimDisplay(req.handle, caller, false);
+    if (!this.vault.isUnlocked()) {
+      // Before the enabled check: the user's sites are in the sealed settings. Not used up: the frame shows
+      // "locked (unlock)" and fetches again on the unlock push.
+      await this.jobs.holdDisplay(peek, caller);
+      return { ok: false, badge: { kind: 'locked' } };
+    }
     const enabled = siteOf(this.effective.config, peek.host)?.enabled === true;
     if (!enabled && !req.reveal) return { ok: false, badge: { kind: 'clickToDecrypt' } };
     const job = await this.jobs.claimDisplay(req.handle, caller);

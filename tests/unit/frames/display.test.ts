@@ -107,6 +107,27 @@ describe('DisplayApp', () => {
     expect(api.calls).toHaveLength(2);
   });
 
+  it('locked as a result (the worker keeps the handle): offers unlock and asks again with the same handle', async () => {
+    let locked = true;
+    const api = fakeApi(() => (locked ? { ok: false, badge: { kind: 'locked' } } : ok('kept handle')));
+    let unlockedCb: (() => void) | undefined;
+    await mount(
+      h(DisplayApp, { api, handle: 'k'.repeat(22), visible: true, openUnlock: () => undefined, onUnlocked: (cb: () => void) => ((unlockedCb = cb), () => (unlockedCb = undefined)) }),
+      root,
+    );
+    await settle();
+    expect(root.querySelector('[data-badge]')!.getAttribute('data-badge')).toBe('locked');
+    expect(root.querySelector('.oc-unlock')).not.toBeNull();
+    locked = false;
+    unlockedCb!();
+    await settle();
+    expect(root.querySelector('.oc-body')!.textContent).toBe('kept handle');
+    expect(api.calls).toEqual([
+      { type: 'display/fetch', handle: 'k'.repeat(22) },
+      { type: 'display/fetch', handle: 'k'.repeat(22) },
+    ]);
+  });
+
   it('a refused handle (used, expired, wrong place) renders nothing of the job', async () => {
     const api = fakeApi(() => {
       throw new OvercryptError(ErrorCode.Forbidden, 'frame is not where the job was opened');

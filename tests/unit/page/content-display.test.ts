@@ -103,6 +103,32 @@ describe('content script display', () => {
     expect(api.calls.filter((c) => c.type === 'job/release')).toHaveLength(2);
   });
 
+  it('a rescan (after an unlock) keeps frames that have a handle and frames only armor the worker refused', async () => {
+    loadLounge([{ from: 'alice', html: armorOf(90, 4) }, { from: 'bob', html: armorOf(70, 6) }]);
+    let n = 0;
+    const api = fakeApi((req: ApiRequest) => {
+      if (req.type !== 'armor/found') return {};
+      if (++n === 2) throw new Error('worker busy'); // the second message is refused once
+      return { handle: `handle${String(n).padStart(18, '0')}` };
+    });
+    const sched = new ManualScheduler();
+    const dm = new DisplayManager({
+      api, doc: document, root: document.body, locator: locatorFor(createAdapter(THE_LOUNGE)), scheduler: sched,
+      host: 'h', conversationId: () => undefined, frameUrl: (h) => `x:${h}`,
+      MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
+    });
+    current = dm;
+    dm.start();
+    sched.drain();
+    await repliesDelivered();
+    expect([...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'))).toEqual(['x:handle000000000000000001']);
+    dm.rescan();
+    sched.drain();
+    await repliesDelivered();
+    expect([...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'))).toEqual(['x:handle000000000000000001', 'x:handle000000000000000003']);
+    expect(api.calls.filter((c) => c.type === 'job/release')).toHaveLength(0);
+  });
+
   it('while the worker refuses (locked), every part of the armor stays visible', async () => {
     const long = armorParts(700, 340, 9);
     loadLounge(long.map((p) => ({ from: 'alice', html: p })));
