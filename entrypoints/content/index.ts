@@ -4,6 +4,9 @@
  *
  * Static matches cover loopback (local and test deployments); other sites the user or policy enables are
  * registered at run time by the worker with `scripting.registerContentScripts` for this same file.
+ *
+ * The site adapter comes from the built-in specs plus the policy's extra ones for this host (`page/status` ->
+ * `extraSiteAdapters`); when a policy change alters them, the page controller starts over with the new adapter.
  */
 import { browser } from 'wxt/browser';
 import { API_TAG, createApiClient, type WorkerPush } from '../../lib/api';
@@ -16,24 +19,49 @@ export default defineContentScript({
   allFrames: false,
   main(ctx) {
     const api = createApiClient((m) => browser.runtime.sendMessage(m));
-    const adapter = createSiteRegistry().forPage(document);
     const pages = { compose: '/compose-frame.html', display: '/display-frame.html' } as const;
-    const controller = new PageController({
-      api,
-      doc: document,
-      win: window,
-      adapter,
-      frameUrl: (kind, handle) => `${browser.runtime.getURL(pages[kind] as '/compose-frame.html')}#${handle}`,
-      onPush(cb) {
-        const listener = (msg: unknown) => {
-          const m = msg as WorkerPush | undefined;
-          if (m && typeof m === 'object' && m.tag === API_TAG && typeof m.push === 'string') cb(m);
-        };
-        browser.runtime.onMessage.addListener(listener);
-        return () => browser.runtime.onMessage.removeListener(listener);
-      },
+    const onPush = (cb: (push: WorkerPush) => void) => {
+      const listener = (msg: unknown) => {
+        const m = msg as WorkerPush | undefined;
+        if (m && typeof m === 'object' && m.tag === API_TAG && typeof m.push === 'string') cb(m);
+      };
+      browser.runtime.onMessage.addListener(listener);
+      return () => browser.runtime.onMessage.removeListener(listener);
+    };
+
+    let controller: PageController | undefined;
+    let specsKey: string | undefined;
+    let stopped = false;
+    const startWith = (extraSpecs: string[]) => {
+      const key = JSON.stringify(extraSpecs);
+      if (stopped || (controller && key === specsKey)) return;
+      controller?.stop();
+      specsKey = key;
+      controller = new PageController({
+        api,
+        doc: document,
+        win: window,
+        adapter: createSiteRegistry({ extraSpecs }).forPage(document),
+        frameUrl: (kind, handle) => `${browser.runtime.getURL(pages[kind] as '/compose-frame.html')}#${handle}`,
+        onPush,
+      });
+      void controller.start();
+    };
+    const policySpecs = async (): Promise<string[]> => {
+      try {
+        return (await api.call({ type: 'page/status', host: location.host })).extraSiteAdapters ?? [];
+      } catch {
+        return []; // worker unreachable: built-in adapters; the next settings/changed push retries
+      }
+    };
+    void policySpecs().then(startWith);
+    const unsubscribe = onPush((push) => {
+      if (push.push === 'settings/changed') void policySpecs().then(startWith);
     });
-    ctx.onInvalidated(() => controller.stop());
-    void controller.start();
+    ctx.onInvalidated(() => {
+      stopped = true;
+      unsubscribe();
+      controller?.stop();
+    });
   },
 });

@@ -68,6 +68,11 @@ export interface PageStatus {
   /** People / devices a message in this conversation would be encrypted to, when known. */
   recipients?: { people: number; devices: number };
   warnings: PageWarning[];
+  /**
+   * The policy's extra site adapters (declarative specs, JSON text) that can apply to this host: they list it,
+   * or match by markup only. For `createSiteRegistry({ extraSpecs })`. Absent when there are none.
+   */
+  extraSiteAdapters?: string[];
 }
 
 export type PageWarning =

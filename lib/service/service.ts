@@ -42,6 +42,7 @@ import { runMaintenance, type MaintenanceReport } from './maintenance';
 import { countsAsActivity, PRIVILEGES } from './privileges';
 import { classifySender, type Caller, type SelfIdentity, type SenderInfo } from './senders';
 import { SerialQueues } from './serial-queues';
+import { siteSpecsForHost } from './site-specs';
 
 /** Reads the managed policy (chrome.storage.managed.get in the worker). */
 export interface PolicySource {
@@ -413,6 +414,8 @@ export class OvercryptService {
       registered: await this.isRegistered(),
       warnings: [],
     };
+    const adapters = siteSpecsForHost(config.extraSiteAdapters, host);
+    if (adapters.length > 0) status.extraSiteAdapters = adapters;
     if (locked || !status.encryptionOn || !ctx || conversationId === undefined || !status.registered) return status;
     try {
       const recipients = await this.recipients(this.conversationRef(ctx, conversationId));
