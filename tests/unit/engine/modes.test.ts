@@ -8,7 +8,7 @@ import { exportPublicKeyBase64 } from '../../../lib/cards';
 import { openArchiveBlob } from '../../../lib/org';
 import { ErrorCode } from '../../../lib/errors';
 import { call, startTestDirectory, type TestDirectory } from '../../server/support/harness';
-import { as, HOST, ok, openChannel, register, restore, send, show } from './support';
+import { as, HOST, newBrowser, ok, openChannel, register, restore, send, show } from './support';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 let t: TestDirectory;
@@ -53,6 +53,32 @@ describe('card mode and a restored device', () => {
     for (const u of [bob, bob2]) expect((await show(u, fresh.parts, { conversationId: 'thread', pageAuthor: 'cr-alice' })).plaintext).toBe('to both devices');
   }, 120_000);
 });
+
+describe('backups', () => {
+  it('wrong backup password and missing backup give typed errors; a password change re-encrypts (old one refused)', async () => {
+    const nobackup = await register(t, 'bk-none');
+    void nobackup;
+    const failed = await restoreReply('bk-none', 'whatever password');
+    expect(failed.error?.code).toBe(ErrorCode.NotFound);
+
+    const hal = await register(t, 'bk-hal');
+    await ok(hal.call(as.popup(), { type: 'backup/create', backupPassword: 'first backup password' }));
+    expect(await ok(hal.call(as.popup(), { type: 'backup/status' }))).toMatchObject({ exists: true, allowed: true, orgBackup: false });
+    expect((await restoreReply('bk-hal', 'not the backup password')).error?.code).toBe(ErrorCode.WrongPassword);
+    await ok(hal.call(as.popup(), { type: 'backup/changePassword', oldPassword: 'first backup password', newPassword: 'second backup password' }));
+    expect((await restoreReply('bk-hal', 'first backup password')).error?.code).toBe(ErrorCode.WrongPassword);
+    const restored = await restore(t, 'bk-hal', 'second backup password');
+    expect(await ok(restored.call(as.popup(), { type: 'devices/list' }))).toHaveLength(2);
+  }, 180_000);
+});
+
+/** A fresh browser tries to restore `name`; returns the raw reply. */
+async function restoreReply(name: string, backupPassword: string) {
+  const u = await newBrowser(name);
+  return u.call(as.tab(), {
+    type: 'account/restore', directoryUrl: t.url, identity: `${name}@irc`, password: `${name} account password`, backupPassword, passphrase: 'local passphrase 1',
+  });
+}
 
 describe('org archive copy (policy pins an org key)', () => {
   it('each decrypted message is re-encrypted to the org key and lands in the archive', async () => {

@@ -89,6 +89,11 @@ export async function ok(p: Promise<Reply>, what = 'request'): Promise<any> {
   return r.value;
 }
 
+/** A fresh browser for `name` (not set up). */
+export function newBrowser(name: string, policy: () => unknown = () => undefined): Promise<User> {
+  return makeUser(name, policy);
+}
+
 /** Registers `name@irc` against the test directory and enables the chat site. */
 export async function register(t: TestDirectory, name: string, opts: { policy?: () => unknown } = {}): Promise<User> {
   const u = await makeUser(name, opts.policy ?? (() => undefined));
