@@ -43,6 +43,7 @@ import { countsAsActivity, PRIVILEGES } from './privileges';
 import { classifySender, type Caller, type SelfIdentity, type SenderInfo } from './senders';
 import { SerialQueues } from './serial-queues';
 import { siteSpecsForHost } from './site-specs';
+import { siteScriptHostnames, syncSiteScripts, type SiteScriptRegistry, type SiteScriptSync } from './site-scripts';
 
 /** Reads the managed policy (chrome.storage.managed.get in the worker). */
 export interface PolicySource {
@@ -69,6 +70,8 @@ export interface ServiceDeps {
   policy: PolicySource;
   self: SelfIdentity;
   notifier?: Notifier;
+  /** Registers our content script on enabled sites beyond the manifest's loopback matches (site-scripts.ts). */
+  siteScripts?: SiteScriptRegistry;
   /** KDF for new vaults and the floor for stored parameters (tests lower both; production uses the defaults). */
   kdf?: VaultOptions['kdf'];
   floor?: KdfFloor;
@@ -209,7 +212,23 @@ export class OvercryptService {
   async onPolicyChanged(): Promise<void> {
     await this.loadPolicy(60_000);
     this.recompute();
+    await this.syncSiteScripts();
     await this.notify({ tag: API_TAG, push: 'settings/changed' });
+  }
+
+  /**
+   * Registers the content script for every enabled site and drops registrations of sites no longer enabled.
+   * While locked (and set up) the user's own sites are sealed: then it only adds (policy sites). Never throws.
+   */
+  async syncSiteScripts(): Promise<SiteScriptSync | undefined> {
+    const registry = this.deps.siteScripts;
+    if (!registry) return undefined;
+    return this.queues
+      .run('site-scripts', async () => {
+        const prune = this.vault.isUnlocked() || !(await this.isRegistered());
+        return syncSiteScripts(registry, siteScriptHostnames(this.effective.config.sites), prune);
+      })
+      .catch(() => undefined); // the browser refused: the next change or worker start tries again
   }
 
   async isRegistered(): Promise<boolean> {
@@ -243,6 +262,7 @@ export class OvercryptService {
     // Resume with the last known limit; checkIdle re-checks once user settings are readable.
     await this.vault.resume(this.effective.config.autoLockMinutes);
     if (this.vault.isUnlocked()) await this.loadUserSettings();
+    void this.syncSiteScripts(); // self-healing; not awaited so the first request is not delayed
   }
 
   /**
@@ -267,6 +287,7 @@ export class OvercryptService {
     void reading.then(async (late) => {
       await this.applyPolicy(late);
       this.recompute();
+      await this.syncSiteScripts();
       await this.notify({ tag: API_TAG, push: 'settings/changed' });
     });
   }
@@ -434,7 +455,16 @@ export class OvercryptService {
     const digest = await ciphertextDigest(parts);
     const hit = await this.cache.get(digest);
     if (hit) return { cached: hit, fromCache: true };
-    const out = await this.deps.engines.messages.decrypt(this.env, { parts, host, digest });
+    let out;
+    try {
+      out = await this.deps.engines.messages.decrypt(this.env, { parts, host, digest });
+    } catch (e) {
+      // Two frames showing one new message at once: the other decrypt used the key and committed the plaintext
+      // with its session step (env.cacheWrite), so this one finds it in the cache.
+      const again = isError(e, ErrorCode.DuplicateMessage) ? await this.cache.get(digest) : undefined;
+      if (again) return { cached: again, fromCache: true };
+      throw e;
+    }
     const cached: CachedMessage = {
       plaintext: out.plaintext,
       header: { ...out.header, senderName: out.senderName, trust: out.trust },
@@ -496,6 +526,7 @@ export class OvercryptService {
     'vault/unlock': async (req) => {
       await this.vault.unlock(req.passphrase);
       await this.loadUserSettings();
+      await this.syncSiteScripts();
       await this.notify({ tag: API_TAG, push: 'status/changed', locked: false });
       return this.status();
     },
@@ -527,6 +558,7 @@ export class OvercryptService {
         await this.deps.engines.account.logout(this.env, { revokeCard: req.revokeCard });
       }
       await this.wipe();
+      await this.syncSiteScripts(); // the user's sites are gone with the settings
       await this.announceLock();
       return { wiped: true as const };
     },
@@ -703,12 +735,14 @@ export class OvercryptService {
     'sites/toggle': async (req) => {
       const pref = { enabled: req.enabled, ...(req.mode ? { mode: req.mode } : {}) };
       await this.saveUserSettings(applyUserPatch(this.user, { sites: { [req.host]: pref } }, this.effective.locked));
+      await this.syncSiteScripts();
       await this.notify({ tag: API_TAG, push: 'settings/changed' });
       return this.effective.config.sites;
     },
     'settings/get': async () => this.settingsView(),
     'settings/set': async (req) => {
       await this.saveUserSettings(applyUserPatch(this.user, req.patch, this.effective.locked));
+      if (req.patch.sites) await this.syncSiteScripts();
       await this.notify({ tag: API_TAG, push: 'settings/changed' });
       return this.settingsView();
     },
