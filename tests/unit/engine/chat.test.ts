@@ -91,6 +91,18 @@ describe('forward-secret chat between two people', () => {
     expect((await show(bob, after.parts, { conversationId: '#chan', pageAuthor: 'alice' })).plaintext).toBe('after the restart');
   }, 60_000);
 
+  it('two tabs showing the same new message at once both get the plaintext (one decrypt, one from the cache)', async () => {
+    const { parts } = await send(alice, '#chan', 'shown in two tabs at once');
+    const [a, b] = await Promise.all([
+      show(bob, parts, { conversationId: '#chan', pageAuthor: 'alice' }, 4),
+      show(bob, parts, { conversationId: '#chan', pageAuthor: 'alice' }, 5),
+    ]);
+    expect([a, b]).toEqual([
+      expect.objectContaining({ ok: true, plaintext: 'shown in two tabs at once' }),
+      expect.objectContaining({ ok: true, plaintext: 'shown in two tabs at once' }),
+    ]);
+  }, 60_000);
+
   it('tampered armor: could not decrypt (Tampered)', async () => {
     const { parts } = await send(alice, '#chan', 'do not change me');
     expect(await show(bob, tamper(parts), { conversationId: '#chan', pageAuthor: 'alice' })).toMatchObject({
