@@ -25,7 +25,8 @@ export default defineConfig({
     default_locale: 'en',
     icons: { 16: 'icon/16.png', 32: 'icon/32.png', 48: 'icon/48.png', 128: 'icon/128.png' },
     action: { default_icon: { 16: 'icon/locked-16.png', 32: 'icon/locked-32.png', 48: 'icon/locked-48.png' } },
-    permissions: ['storage', 'alarms', 'unlimitedStorage'],
+    // scripting: the worker registers the content script on sites the user or policy enables (lib/service/site-scripts.ts).
+    permissions: ['storage', 'alarms', 'unlimitedStorage', 'scripting'],
     optional_host_permissions: ['<all_urls>'],
     host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
     content_security_policy: {
@@ -33,10 +34,12 @@ export default defineConfig({
     },
     storage: { managed_schema: 'managed_schema.json' },
     externally_connectable: { ids: [], matches: [] },
-    // Our compose/display frames, embedded by the content script in chat pages. use_dynamic_url: the page only
-    // learns a per-session id when we embed a frame (enabled sites), and the frames take nothing but a handle.
+    // Our compose/display frames, embedded by the content script in chat pages. MV3 matches are static, so they
+    // cannot follow the enabled sites; they are limited to web pages (http/https), and use_dynamic_url means a page
+    // only learns the per-session id when we embed a frame there. Handles, embedding checks and the worker's
+    // sender checks protect the frames (docs/policy.md, "Frames on enabled sites").
     web_accessible_resources: [
-      { resources: ['compose-frame.html', 'display-frame.html'], matches: ['<all_urls>'], use_dynamic_url: true },
+      { resources: ['compose-frame.html', 'display-frame.html'], matches: ['http://*/*', 'https://*/*'], use_dynamic_url: true },
     ],
     ...(TEST_BUILD && TEST_MANIFEST_KEY ? { key: TEST_MANIFEST_KEY } : {}),
   },

@@ -20,9 +20,14 @@ import {
   managedPolicySource,
   sessionKeyStore,
   whenReady,
+  CONTENT_SCRIPT_FILE,
+  SITE_SCRIPT_ID_PREFIX,
+  siteScriptId,
+  siteScriptMatches,
   type Engines,
   type Notifier,
   type SenderInfo,
+  type SiteScriptRegistry,
   type StorageAreaLike,
 } from '../lib/service';
 
@@ -78,6 +83,30 @@ export default defineBackground(() => {
     },
   };
 
+  // Our content script on the sites the user or policy enabled (lib/service/site-scripts.ts decides which).
+  // Registrations persist across browser restarts and updates; the browser injects only with a host permission.
+  const siteScripts: SiteScriptRegistry = {
+    async list() {
+      const scripts = await chromeApi.scripting.getRegisteredContentScripts();
+      return scripts.filter((s) => s.id.startsWith(SITE_SCRIPT_ID_PREFIX)).map((s) => s.id.slice(SITE_SCRIPT_ID_PREFIX.length));
+    },
+    async register(hostnames) {
+      await chromeApi.scripting.registerContentScripts(
+        hostnames.map((h) => ({
+          id: siteScriptId(h),
+          matches: siteScriptMatches(h),
+          js: [CONTENT_SCRIPT_FILE],
+          runAt: 'document_idle' as const,
+          allFrames: false,
+          persistAcrossSessions: true,
+        })),
+      );
+    },
+    async unregister(hostnames) {
+      await chromeApi.scripting.unregisterContentScripts({ ids: hostnames.map(siteScriptId) });
+    },
+  };
+
   const service: Promise<OvercryptService> = (async () => {
     const db = await openStorage();
     await clockReady;
@@ -92,6 +121,7 @@ export default defineBackground(() => {
       policy: managedPolicySource(chromeApi.storage.managed as unknown as StorageAreaLike | undefined),
       self: { extensionId: chromeApi.runtime.id, extensionOrigin: new URL(chromeApi.runtime.getURL('/')).origin },
       notifier,
+      siteScripts,
     });
   })();
 

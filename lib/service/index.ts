@@ -27,3 +27,15 @@ export { checkPlacement, type PagePlacement } from './header-check';
 export { unwiredEngines } from './unwired';
 export { sessionKeyStore, ephemeralStore, managedPolicySource, type StorageAreaLike } from './adapters';
 export { whenReady } from './engines-ready';
+export {
+  syncSiteScripts,
+  siteScriptHostnames,
+  siteScriptMatches,
+  siteScriptId,
+  hostnameOf,
+  SITE_SCRIPT_ID_PREFIX,
+  CONTENT_SCRIPT_FILE,
+  type SiteScriptRegistry,
+  type SiteScriptSync,
+} from './site-scripts';
+export { siteSpecsForHost } from './site-specs';

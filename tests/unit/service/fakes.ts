@@ -13,6 +13,7 @@ import {
   type Notifier,
   type SenderInfo,
   type DecryptOutput,
+  type SiteScriptRegistry,
 } from '../../../lib/service';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import type { ApiRequest, PagePush, WorkerPush } from '../../../lib/api';
@@ -194,6 +195,25 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
+/** scripting.registerContentScripts as a set of hostnames; `refuse` makes the browser reject those hostnames. */
+export class FakeSiteScripts implements SiteScriptRegistry {
+  readonly registered = new Set<string>();
+  readonly refuse = new Set<string>();
+  calls = 0;
+  async list() {
+    return [...this.registered];
+  }
+  async register(hostnames: string[]) {
+    this.calls++;
+    if (hostnames.some((h) => this.refuse.has(h) || this.registered.has(h))) throw new Error('Invalid match pattern / duplicate id');
+    hostnames.forEach((h) => this.registered.add(h));
+  }
+  async unregister(hostnames: string[]) {
+    this.calls++;
+    hostnames.forEach((h) => this.registered.delete(h));
+  }
+}
+
 export interface TestWorld {
   service: OvercryptService;
   dbName: string;
@@ -204,6 +224,7 @@ export interface TestWorld {
   world: FakeWorld;
   policy: { value: unknown };
   fetchLog: string[];
+  siteScripts: FakeSiteScripts;
   /** Sends a request as `sender`; returns the reply. */
   call(sender: SenderInfo, request: ApiRequest): Promise<{ ok: boolean; value?: any; error?: { code: string; message: string } }>;
   /** Same database and stores, new service object: the worker restarted. */
@@ -220,6 +241,7 @@ export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
   const world: FakeWorld = prev?.world ?? { cards: new Map([['bob@irc', ['b0'.repeat(32)]]]), used: new Map() };
   const policy = prev?.policy ?? { value: undefined as unknown };
   const fetchLog: string[] = prev?.fetchLog ?? [];
+  const siteScripts = prev?.siteScripts ?? new FakeSiteScripts();
   const fetch: FetchLike = async (url) => {
     fetchLog.push(url);
     return new Response(JSON.stringify({ ok: true }), { status: 200 });
@@ -234,6 +256,7 @@ export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
     policy: { read: async () => policy.value },
     self: { extensionId: EXT_ID, extensionOrigin: EXT },
     notifier,
+    siteScripts,
     kdf: { iterations: 1_000 },
     floor: TEST_FLOOR,
     directory: { retries: 0, timeoutMs: 2_000 },
@@ -248,6 +271,7 @@ export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
     world,
     policy,
     fetchLog,
+    siteScripts,
     call: (sender, request) => service.handle(request, sender) as Promise<any>,
     restart: async (opts = {}) => {
       db.close();
@@ -260,6 +284,7 @@ export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
         world,
         policy,
         fetchLog,
+        siteScripts,
       });
     },
   };
