@@ -150,6 +150,9 @@ export class PageController {
   /** Starts the armor scanner once the worker said this browser is set up. */
   private ensureDisplay(): void {
     if (this.display || !this.status?.registered) return;
+    // A site adapter reads the identity namespace (The Lounge: the IRC network) from the rendered app; until it
+    // shows a conversation the worker's page context carries the host instead, and every author would mismatch.
+    if (this.deps.adapter.id !== 'generic' && !this.conversation) return;
     const { doc, win, adapter, api } = this.deps;
     this.display = new DisplayManager({
       api,
