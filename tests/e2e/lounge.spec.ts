@@ -1,0 +1,143 @@
+/**
+ * Overcrypt in a real chat UI (issue 5): two browsers with the extension, alice and bob, talk encrypted through
+ * The Lounge (private mode, so history survives reloads) while a raw IRC client in the channel shows what the wire
+ * carries and a hostile script in the page tries to read along.
+ */
+import { writeFile } from 'node:fs/promises';
+import {
+  expect,
+  installHostileSpy,
+  reloadLounge,
+  signInToLounge,
+  spyReport,
+  test,
+  type ExtensionBrowser,
+  type LoungeSession,
+  type Stack,
+} from '../fixture';
+import {
+  ARMOR_PATTERN,
+  approveRecipients,
+  plaintextLeaks,
+  LOUNGE_NAMESPACE,
+  enableEncryption,
+  enableSite,
+  expectDecrypted,
+  registerAccount,
+  sendEncrypted,
+  shownMessages,
+  verifyContact,
+} from '../fixture/lounge-crypto';
+
+const USERS = [
+  { name: 'alice', password: 'alice-pw-1' },
+  { name: 'bob', password: 'bob-pw-1' },
+];
+
+test.use({ stackOptions: { loungeUsers: USERS } });
+
+/** Registers and enables the site (the popup's part). */
+async function register(stack: Stack, browser: ExtensionBrowser, nick: string): Promise<void> {
+  await registerAccount(browser, { directoryUrl: stack.directory!.url, nick, securityPattern: `🦊 ${nick} fox` });
+  await enableSite(browser, stack.lounge.url);
+}
+
+/** Signs in to The Lounge and waits until the channel shows every one of `members`. */
+async function signIn(stack: Stack, browser: ExtensionBrowser, nick: string): Promise<LoungeSession> {
+  const user = USERS.find((u) => u.name === nick)!;
+  return signInToLounge(await browser.context.newPage(), stack.lounge.url, nick, user.password);
+}
+
+/** Turns encryption on in #overcrypt (lock chip) once both are in the channel, and approves alice's and bob's devices. */
+async function encryptChannel(session: LoungeSession): Promise<void> {
+  for (const nick of ['alice', 'bob']) {
+    await expect(session.channel('#overcrypt').locator(`.userlist .user[data-name="${nick}"]`)).toBeVisible({ timeout: 30_000 });
+  }
+  await enableEncryption(session.page);
+  await approveRecipients(session.page, 2);
+}
+
+test('alice and bob talk encrypted in #overcrypt; the wire and the page see only armor; history survives a reload', async ({
+  stack,
+  alice,
+  bob,
+  ircClient,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  test.skip(!stack.directory, 'needs the directory server');
+  const carol = await ircClient('carol');
+  // The hostile page script is in both browsers' Lounge pages before anyone types.
+  await installHostileSpy(alice.context, stack.lounge.url);
+  await installHostileSpy(bob.context, stack.lounge.url);
+
+  const t0 = performance.now();
+  await Promise.all([register(stack, alice, 'alice'), register(stack, bob, 'bob')]);
+  const [a, b] = await Promise.all([signIn(stack, alice, 'alice'), signIn(stack, bob, 'bob')]);
+  await Promise.all([encryptChannel(a), encryptChannel(b)]);
+  const setupMs = performance.now() - t0;
+  await verifyContact(bob, `alice@${LOUNGE_NAMESPACE}`);
+  await verifyContact(alice, `bob@${LOUNGE_NAMESPACE}`);
+
+  // 1. alice -> bob, typed key by key.
+  const hello = 'hello bob 🔐 <b>not bold</b>';
+  let t = performance.now();
+  await sendEncrypted(a.page, hello, { typed: true });
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: hello, author: `alice@${LOUNGE_NAMESPACE}`, badge: 'verified' });
+  const helloMs = performance.now() - t;
+  // HTML in the plaintext stayed text.
+  await expect(shownMessages(b.page, 'alice').last().frameLocator('iframe').locator('.oc-body b')).toHaveCount(0);
+
+  // 2. bob replies.
+  // Words the page itself never shows (nicks, UI text), so any 4-character piece found by the spy is a leak.
+  const reply = 'quixotic wombat 7 juggles ✔ kumquats';
+  await sendEncrypted(b.page, reply, { typed: true });
+  await expectDecrypted(shownMessages(a.page, 'bob').last(), { text: reply, author: `bob@${LOUNGE_NAMESPACE}`, badge: 'verified' });
+
+  // 3. Longer than IRC's 350-byte line: several armor parts on the wire, one whole message on screen.
+  const long = Array.from({ length: 40 }, (_, i) => `quokka${i} zyzzyva kumquat ünïcödé 🔐`).join(' ');
+  expect(Buffer.byteLength(long)).toBeGreaterThan(1000);
+  t = performance.now();
+  await sendEncrypted(a.page, long);
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: long, badge: 'verified' });
+  const longMs = performance.now() - t;
+  await expect(shownMessages(b.page, 'alice')).toHaveCount(2);
+
+  // Alice's own messages show as plaintext too.
+  await expectDecrypted(shownMessages(a.page, 'alice').first(), { text: hello });
+
+  // 4. The wire carried armor only.
+  await carol.waitForMessage((m) => m.from === 'bob');
+  const fromUs = carol.messages.filter((m) => m.from === 'alice' || m.from === 'bob');
+  expect(fromUs.length).toBeGreaterThanOrEqual(4); // hello, reply, long message in parts
+  for (const m of fromUs) {
+    expect(m.text).toMatch(ARMOR_PATTERN);
+    expect(m.text.length).toBeLessThanOrEqual(350);
+  }
+  const wire = carol.lines.join('\n');
+  for (const secret of ['hello bob', 'not bold', 'wombat', 'zyzzyva']) expect(wire).not.toContain(secret);
+
+  // 5. The hostile page scripts collected nothing of any plaintext (compose, send and display).
+  for (const [who, page] of [['alice', a.page], ['bob', b.page]] as const) {
+    const report = await spyReport(page);
+    const file = testInfo.outputPath(`spy-${who}.json`);
+    await writeFile(file, JSON.stringify(report, null, 1));
+    await testInfo.attach(`spy-${who}.json`, { path: file, contentType: 'application/json' });
+    for (const text of [hello, reply, long]) expect(plaintextLeaks(report, text), `${who}'s page read plaintext`).toEqual([]);
+    // report.iframeReads counts our frames' first, empty about:blank documents (before they load the extension
+    // page); whatever it read is in report.texts, checked above.
+  }
+
+  // 6. Both reload (private mode keeps the history on the server): history still shows plaintext.
+  await Promise.all([reloadLounge(a), reloadLounge(b)]);
+  await expectDecrypted(shownMessages(b.page, 'alice').first(), { text: hello, badge: 'verified' });
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: long, badge: 'verified' });
+  await expectDecrypted(shownMessages(a.page, 'bob').last(), { text: reply, badge: 'verified' });
+  await expectDecrypted(shownMessages(a.page, 'alice').first(), { text: hello });
+
+  await a.page.screenshot({ path: testInfo.outputPath('alice-view.png') });
+  await b.page.screenshot({ path: testInfo.outputPath('bob-view.png') });
+  testInfo.annotations.push({
+    type: 'timings (ms)',
+    description: JSON.stringify({ setup: Math.round(setupMs), helloToBob: Math.round(helloMs), longMessage: Math.round(longMs) }),
+  });
+});
