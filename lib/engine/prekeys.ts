@@ -15,7 +15,6 @@ import { DEFAULT_PREKEY_POLICY, currentSignedPrekey, maintainPrekeys, type Preke
 import { loadDevice, type Device } from './device';
 
 const COUNTER_KEY = 'next-id';
-const DAY_MS = 24 * 3600 * 1000;
 
 export const prekeyRecordKey = (role: PrekeyRole, keyId: number): string => `${role}:${keyId}`;
 
@@ -89,6 +88,3 @@ export async function prekeyStatus(env: EngineEnv): Promise<PrekeyStatus> {
   const signed = currentSignedPrekey(await new KeystorePrekeyStore(env.keystore).list('signed'));
   return { onServer: status.oneTimeCount, target: prekeyPolicy(env).targetOneTime, signedPrekeyCreatedAt: signed?.createdAt ?? null };
 }
-
-/** Signed prekeys older than this are rotated by maintenance. */
-export const SIGNED_PREKEY_ROTATION_MS = 7 * DAY_MS;
