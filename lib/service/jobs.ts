@@ -111,6 +111,10 @@ export class JobRegistry {
   async holdDisplay(job: DisplayJob, caller: Caller): Promise<void> {
     const heldFor = { frameId: caller.frameId, documentId: caller.documentId, at: this.clock.now() };
     await this.store.set(`job:h:${job.handle}`, { ...job, heldFor } satisfies DisplayJob);
+    // Indexed by tab, so closing the tab drops them at once instead of after HELD_DISPLAY_TTL_MS.
+    const key = `held:${job.opener.tabId}`;
+    const held = (await this.store.get<string[]>(key)) ?? [];
+    if (!held.includes(job.handle)) await this.store.set(key, [...held, job.handle].slice(-this.maxOpenDisplay));
   }
 
   async claimCompose(handle: string, caller: Caller): Promise<ComposeJobRecord> {
@@ -182,9 +186,14 @@ export class JobRegistry {
     }
   }
 
-  /** A tab closed: forget its page contexts and seen message ids (its jobs expire on their own). */
+  /**
+   * A tab closed: forget its page contexts, seen message ids and display jobs held for an unlock (its other jobs
+   * expire on their own).
+   */
   async forgetTab(tabId: number): Promise<void> {
-    for (const key of [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`]) await this.store.delete(key);
+    const held = (await this.store.get<string[]>(`held:${tabId}`)) ?? [];
+    const keys = [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`, `held:${tabId}`, ...held.map((h) => `job:h:${h}`)];
+    for (const key of keys) await this.store.delete(key);
   }
 
   /** Drops expired handles and idle compose jobs. */

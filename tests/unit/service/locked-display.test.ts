@@ -68,6 +68,18 @@ describe('display while locked', () => {
     expect(await fetch(t, handle)).toMatchObject({ error: { code: 'NotFound' } });
   });
 
+  it('closing the tab drops its held jobs at once (and only its own)', async () => {
+    const t = await registeredWorld();
+    const handle = await lockedWithArmor(t);
+    const other = (await t.call(senders.cs(2), { type: 'armor/found', host: HOST, parts: bobsArmor('bob-9', 'tab two') })).value.handle as string;
+    await fetch(t, handle);
+    await fetch(t, other, frameIn(2, 6, 'doc-t2'));
+    await t.service.onTabClosed(1);
+    await t.call(senders.popup(), { type: 'vault/unlock', passphrase: PASSPHRASE });
+    expect(await fetch(t, handle)).toMatchObject({ error: { code: 'NotFound' } });
+    expect((await fetch(t, other, frameIn(2, 6, 'doc-t2'))).value).toMatchObject({ ok: true, plaintext: 'tab two' });
+  });
+
   it('on a site the user enabled, locked shows "locked" (the sealed site list is unknown), not click-to-decrypt', async () => {
     const t = await registeredWorld(); // chat.example enabled by the user (sealed settings)
     const handle = await lockedWithArmor(t);
