@@ -62,4 +62,19 @@ describe('concurrent tabs, rotation, restarts', () => {
     // Seen again (a reload): from the cache, never a second decrypt.
     expect(await show(bob, sent[0]!.parts, { conversationId: '#cc', pageAuthor: 'cc-alice' }, 9)).toMatchObject({ ok: true, fromCache: true });
   }, 300_000);
+
+  it('first messages of two conversations shown at once: both fetch the mailbox concurrently, both decrypt', async () => {
+    const [ann, cal, bea] = await Promise.all([register(t, 'mb-ann'), register(t, 'mb-cal'), register(t, 'mb-bea')]);
+    await openChannel(ann, '#a', ['mb-ann', 'mb-bea']);
+    await openChannel(cal, '#b', ['mb-cal', 'mb-bea']);
+    await openChannel(bea, '#a', ['mb-ann', 'mb-bea'], 350, 1);
+    await openChannel(bea, '#b', ['mb-cal', 'mb-bea'], 350, 2);
+    const [m1, m2] = await Promise.all([send(ann, '#a', 'from ann in #a'), send(cal, '#b', 'from cal in #b')]);
+    const [r1, r2] = await Promise.all([
+      show(bea, m1.parts, { conversationId: '#a', pageAuthor: 'mb-ann' }, 1),
+      show(bea, m2.parts, { conversationId: '#b', pageAuthor: 'mb-cal' }, 2),
+    ]);
+    expect(r1).toMatchObject({ ok: true, plaintext: 'from ann in #a' });
+    expect(r2).toMatchObject({ ok: true, plaintext: 'from cal in #b' });
+  }, 120_000);
 });
