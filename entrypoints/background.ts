@@ -105,6 +105,14 @@ export default defineBackground(() => {
     async unregister(hostnames) {
       await chromeApi.scripting.unregisterContentScripts({ ids: hostnames.map(siteScriptId) });
     },
+    async injectOpenTabs(hostnames) {
+      // Only tabs we hold a host permission for are listed by URL. A content script already running there is
+      // invalidated by the new one (WXT's ContentScriptContext) and stops its controller.
+      const tabs = await chromeApi.tabs.query({ url: hostnames.flatMap(siteScriptMatches) });
+      await Promise.allSettled(
+        tabs.map((t) => (t.id === undefined ? undefined : chromeApi.scripting.executeScript({ target: { tabId: t.id }, files: [`/${CONTENT_SCRIPT_FILE}` as '/content-scripts/content.js'] }))),
+      );
+    },
   };
 
   const service: Promise<OvercryptService> = (async () => {

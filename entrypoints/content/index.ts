@@ -18,6 +18,8 @@ export default defineContentScript({
   runAt: 'document_idle',
   allFrames: false,
   main(ctx) {
+    // Injected again into an open tab (the worker does that when a site is enabled): WXT's context invalidates the
+    // older instance as this one starts, and onInvalidated below stops its controller: one instance per page.
     const api = createApiClient((m) => browser.runtime.sendMessage(m));
     const pages = { compose: '/compose-frame.html', display: '/display-frame.html' } as const;
     const onPush = (cb: (push: WorkerPush) => void) => {

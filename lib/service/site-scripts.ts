@@ -19,6 +19,11 @@ export interface SiteScriptRegistry {
   /** Registers the content script for these hostnames (all or none, like the browser API). */
   register(hostnames: string[]): Promise<void>;
   unregister(hostnames: string[]): Promise<void>;
+  /**
+   * Runs the content script in tabs already open on these hostnames (a registration only applies to pages loaded
+   * after it), so a site the user just enabled works without a reload. Optional; failures are ignored.
+   */
+  injectOpenTabs?(hostnames: string[]): Promise<void>;
 }
 
 export const SITE_SCRIPT_ID_PREFIX = 'overcrypt-site:';
@@ -82,5 +87,7 @@ export async function syncSiteScripts(registry: SiteScriptRegistry, wanted: read
       for (const h of missing) await registry.register([h]).catch(() => failed.push(h));
     }
   }
-  return { added: missing.filter((h) => !failed.includes(h)), removed, failed };
+  const added = missing.filter((h) => !failed.includes(h));
+  if (added.length > 0) await registry.injectOpenTabs?.(added).catch(() => undefined);
+  return { added, removed, failed };
 }

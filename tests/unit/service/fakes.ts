@@ -200,6 +200,7 @@ export class FakeSiteScripts implements SiteScriptRegistry {
   readonly registered = new Set<string>();
   readonly refuse = new Set<string>();
   calls = 0;
+  readonly injected: string[][] = [];
   async list() {
     return [...this.registered];
   }
@@ -211,6 +212,9 @@ export class FakeSiteScripts implements SiteScriptRegistry {
   async unregister(hostnames: string[]) {
     this.calls++;
     hostnames.forEach((h) => this.registered.delete(h));
+  }
+  async injectOpenTabs(hostnames: string[]) {
+    this.injected.push(hostnames);
   }
 }
 

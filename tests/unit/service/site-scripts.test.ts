@@ -10,6 +10,7 @@ describe('content script registration for enabled sites', () => {
     expect(sorted(t.siteScripts.registered)).toEqual([HOST]);
     await t.call(senders.popup(), { type: 'sites/toggle', host: 'Mail.Corp.Test', enabled: true });
     expect(sorted(t.siteScripts.registered)).toEqual([HOST, 'mail.corp.test']);
+    expect(t.siteScripts.injected.at(-1)).toEqual(['mail.corp.test']); // open tabs of it get the script now
     await t.call(senders.popup(), { type: 'sites/toggle', host: HOST, enabled: false });
     expect(sorted(t.siteScripts.registered)).toEqual(['mail.corp.test']);
     await t.call(senders.popup(), { type: 'settings/set', patch: { sites: { 'mail.corp.test': { enabled: false }, 'b.test': { enabled: true } } } });
@@ -78,6 +79,7 @@ describe('content script registration for enabled sites', () => {
     t.siteScripts.refuse.add('bad.test');
     await t.call(senders.popup(), { type: 'settings/set', patch: { sites: { 'bad.test': { enabled: true }, 'good.test': { enabled: true } } } });
     expect(sorted(t.siteScripts.registered)).toEqual(['good.test']);
+    expect(t.siteScripts.injected.flat()).toEqual(['good.test']);
     t.siteScripts.refuse.clear();
     const r = await t.call(senders.popup(), { type: 'sites/toggle', host: 'other.test', enabled: true });
     expect(r.ok).toBe(true);
@@ -87,10 +89,12 @@ describe('content script registration for enabled sites', () => {
   it('page-driven requests never touch the registrations', async () => {
     const t = await registeredWorld();
     const before = t.siteScripts.calls;
+    const injections = t.siteScripts.injected.length;
     await t.call(senders.cs(), { type: 'page/status', host: 'evil.test' });
     await t.call(senders.cs(), { type: 'armor/found', host: 'evil.test', parts: ['OC1x'] });
     expect(await t.call(senders.cs(), { type: 'sites/toggle', host: 'evil.test', enabled: true })).toMatchObject({ error: { code: 'Forbidden' } });
     expect(t.siteScripts.calls).toBe(before);
+    expect(t.siteScripts.injected.length).toBe(injections);
     expect(t.siteScripts.registered.has('evil.test')).toBe(false);
   });
 });
