@@ -12,8 +12,8 @@ export interface CurrentTab {
   host: string;
   /** The page's scheme: host permissions are asked for exactly this origin. */
   scheme: 'http' | 'https';
-  /** Known when our content script in that tab answers (see entrypoints/popup/browser-env.ts). */
-  conversationId?: string;
+  /** The browser's tab id: the worker answers `tab/status` for it (what our content script there last reported). */
+  tabId?: number;
 }
 
 export interface UiEnv {

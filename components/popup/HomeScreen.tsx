@@ -44,6 +44,9 @@ interface TabState {
   host: string | null;
   scheme?: 'http' | 'https';
   conversationId?: string;
+  conversationTitle?: string;
+  /** The adapter our content script in the tab used; undefined when it has not reported. */
+  adapterId?: string;
   page?: PageStatus;
   site?: SiteView;
 }
@@ -53,11 +56,19 @@ function CurrentSite(props: { onGo: (s: ScreenKey) => void }) {
   const state = useLoad<TabState>(async () => {
     const tab = await env.currentTab();
     if (!tab) return { host: null };
-    const [page, sites] = await Promise.all([
-      api.call({ type: 'page/status', host: tab.host, ...(tab.conversationId ? { conversationId: tab.conversationId } : {}) }),
+    // What our content script in the tab last reported (adapter, open conversation); without a report (not
+    // enabled there, or no content script yet) only the site's status.
+    const [reported, sites] = await Promise.all([
+      tab.tabId !== undefined ? api.call({ type: 'tab/status', tabId: tab.tabId }) : Promise.resolve(null),
       api.call({ type: 'sites/list' }),
     ]);
-    return { host: tab.host, scheme: tab.scheme, conversationId: tab.conversationId, page, site: sites.find((x) => x.host === tab.host) };
+    const site = sites.find((x) => x.host === tab.host);
+    if (reported && reported.host === tab.host.toLowerCase()) {
+      const { host: _h, adapterId, conversationId, conversationTitle, ...page } = reported;
+      return { host: tab.host, scheme: tab.scheme, adapterId, conversationId, conversationTitle, page, site };
+    }
+    const page = await api.call({ type: 'page/status', host: tab.host });
+    return { host: tab.host, scheme: tab.scheme, page, site };
   });
   const setOn = useAction(async (on: boolean) => {
     const d = state.data;
@@ -84,8 +95,7 @@ function CurrentSite(props: { onGo: (s: ScreenKey) => void }) {
   function body(d: TabState) {
     if (!d.host) return <p class="hint">{t('home_noSite')}</p>;
     const p = d.page;
-    // TODO(api): PageStatus.adapterId would say which adapter matched this page; sites/list is the fallback.
-    const adapter = d.site?.adapterId;
+    const adapter = d.adapterId ?? d.site?.adapterId;
     return (
       <>
         <p class="mono wrap" data-testid="current-host">
@@ -102,6 +112,7 @@ function CurrentSite(props: { onGo: (s: ScreenKey) => void }) {
           </li>
           <li>
             {t('home_conversationEncryption')}{' '}
+            {d.conversationId && <span class="mono wrap" data-testid="current-conversation">{d.conversationTitle ?? d.conversationId}</span>}{' '}
             {!d.conversationId ? (
               <Badge kind="muted">{t('home_noConversation')}</Badge>
             ) : p?.encryptionOn ? (

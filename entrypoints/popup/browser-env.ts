@@ -7,8 +7,6 @@ import { API_TAG, createApiClient, type ApiClient, type ProgressEvent } from '..
 import type { CurrentTab, UiEnv } from '../../components/context';
 import { setMessageLookup } from '../../components/i18n';
 
-const CONTENT_SCRIPT_TIMEOUT_MS = 400;
-
 export function setupExtensionPage(): { api: ApiClient; env: UiEnv } {
   setMessageLookup((key, subs) => (browser.i18n.getMessage as (k: string, s?: string[]) => string)(key, subs));
   document.documentElement.lang = browser.i18n.getUILanguage?.() ?? 'en';
@@ -55,13 +53,5 @@ async function currentTab(): Promise<CurrentTab | null> {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  // Our content script, if it runs there, knows the open conversation (TODO: content-script side of this ask).
-  const conversationId = await Promise.race([
-    browser.tabs
-      .sendMessage(tab.id, { tag: API_TAG, ask: 'conversation' })
-      .then((r: unknown) => (typeof (r as { conversationId?: unknown })?.conversationId === 'string' ? (r as { conversationId: string }).conversationId : undefined))
-      .catch(() => undefined),
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CONTENT_SCRIPT_TIMEOUT_MS)),
-  ]);
-  return { host: url.host, scheme: url.protocol === 'https:' ? 'https' : 'http', ...(conversationId ? { conversationId } : {}) };
+  return { host: url.host, scheme: url.protocol === 'https:' ? 'https' : 'http', tabId: tab.id };
 }

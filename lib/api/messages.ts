@@ -25,6 +25,7 @@ import type {
   SettingsView,
   SiteView,
   Status,
+  TabStatus,
   UserSettings,
   EncryptionMode,
 } from './views';
@@ -71,6 +72,8 @@ export interface ApiSpec {
   // ---- page (content scripts): context, status, armor, compose jobs
   'page/context': { req: { context: PageContext }; res: PageStatus };
   'page/status': { req: { host: string; conversationId?: string }; res: PageStatus };
+  /** The popup's view of one tab: what that tab's content script last reported (top frame), or null. */
+  'tab/status': { req: { tabId: number }; res: TabStatus | null };
   'page/setEncryption': { req: { host: string; conversationId: string; on: boolean }; res: PageStatus };
   /** Armor seen in a message element -> handle for a display frame. `parts` in page order. */
   'armor/found': {
@@ -166,6 +169,7 @@ export const REQUEST_TYPES = [
   'directory/check',
   'page/context',
   'page/status',
+  'tab/status',
   'page/setEncryption',
   'armor/found',
   'compose/open',

@@ -70,6 +70,7 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
   'directory/check': z.strictObject({ url: z.url({ protocol: /^https?$/ }) }),
   'page/context': z.strictObject({ context: pageContext }),
   'page/status': z.strictObject({ host: nonEmptyShort, conversationId: z.optional(nonEmptyShort) }),
+  'tab/status': z.strictObject({ tabId: z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)) }),
   'page/setEncryption': z.strictObject({ host: nonEmptyShort, conversationId: nonEmptyShort, on: z.boolean() }),
   'armor/found': z.strictObject({
     host: nonEmptyShort,

@@ -75,6 +75,16 @@ export interface PageStatus {
   extraSiteAdapters?: string[];
 }
 
+/** The popup's summary of a tab: the page context its content script last reported, and the status for it. */
+export interface TabStatus extends PageStatus {
+  host: string;
+  /** The site adapter that recognised the page ("generic" when none did). */
+  adapterId: string;
+  /** The open conversation, when the adapter found one. */
+  conversationId?: string;
+  conversationTitle?: string;
+}
+
 export type PageWarning =
   | { kind: 'noCard'; handle: string }
   | { kind: 'keyChanged'; identity: string }

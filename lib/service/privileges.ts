@@ -32,6 +32,7 @@ export const PRIVILEGES: { readonly [K in RequestType]: Privilege } = {
   'directory/check': { who: UI, whileLocked: true, beforeRegistration: true, activity: true },
   'page/context': { who: CS, whileLocked: true, beforeRegistration: true },
   'page/status': { who: [...CS, ...UI], whileLocked: true, beforeRegistration: true },
+  'tab/status': { who: UI, whileLocked: true, beforeRegistration: true },
   'page/setEncryption': { who: [...CS, 'composeFrame', ...UI], activity: true },
   // Registers ciphertext + page context only (no crypto): works locked, so the frame can show "locked (unlock)".
   'armor/found': { who: CS, whileLocked: true },

@@ -11,7 +11,7 @@
  * checks -> user activity -> handler. Errors leave as `{code, message}`.
  */
 import { API_TAG, type ApiReply, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
-import type { ComposeJob, DisplayResult, PageContext, PageStatus, PageWarning, RecipientView, Status, UserSettings } from '../api/views';
+import type { ComposeJob, DisplayResult, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, UserSettings } from '../api/views';
 import { toWireError } from '../api/errors';
 import { parseRequest } from '../api/validate';
 import { DirectoryClient, type FetchLike, type OutboxStore, type QueuedRequest, type Credentials } from '../directory/client';
@@ -591,6 +591,22 @@ export class OvercryptService {
     'page/status': async (req, caller) => {
       const ctx = await this.contextFor(caller, req.host, req.conversationId);
       return this.pageStatus(req.host, req.conversationId, ctx);
+    },
+    'tab/status': async (req): Promise<TabStatus | null> => {
+      // The top frame's report: that is where the site adapter runs.
+      const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${req.tabId}:0`);
+      if (!ctx) return null;
+      const conversationId = ctx.conversation?.id;
+      const status = await this.pageStatus(ctx.host, conversationId, ctx);
+      const { extraSiteAdapters, ...rest } = status;
+      void extraSiteAdapters; // for content scripts only
+      return {
+        ...rest,
+        host: ctx.host,
+        adapterId: ctx.adapterId,
+        ...(conversationId !== undefined ? { conversationId } : {}),
+        ...(ctx.conversation?.title !== undefined ? { conversationTitle: ctx.conversation.title } : {}),
+      };
     },
     'page/setEncryption': async (req, caller) => {
       const site = siteOf(this.effective.config, req.host);

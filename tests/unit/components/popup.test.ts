@@ -147,7 +147,8 @@ describe('home', () => {
     let on = false;
     const { fake } = await openApp(
       {
-        'page/status': () => ({
+        'tab/status': () => ({
+          host: 'chat.test:9000', adapterId: 'thelounge', conversationId: '#overcrypt',
           siteEnabled: true, siteLocked: false, mode: 'forward-secret', modeLocked: false, encryptionOn: on,
           locked: false, registered: true, recipients: { people: 2, devices: 3 }, warnings: [{ kind: 'keyChanged', identity: 'bob@irc.test' }],
         }),
@@ -155,24 +156,41 @@ describe('home', () => {
           on = r.on;
           return { siteEnabled: true, siteLocked: false, mode: 'forward-secret', modeLocked: false, encryptionOn: on, locked: false, registered: true, warnings: [] };
         },
-        'sites/list': () => [site],
+        'sites/list': () => [{ ...site, adapterId: undefined }],
       },
-      { currentTab: async () => ({ host: 'chat.test:9000', scheme: 'http' as const, conversationId: '#overcrypt' }) },
+      { currentTab: async () => ({ host: 'chat.test:9000', scheme: 'http' as const, tabId: 4 }) },
     );
     await waitFor(() => document.querySelector('[data-testid=current-host]'), 'current host');
     const t = text();
     expect(t).toContain('http://127.0.0.1:8787');
     expect(t).toContain(msg('home_online'));
     expect(t).toContain('0a1b 2c3d 4e5f 6a7b');
-    expect(t).toContain('thelounge');
+    expect(t).toContain('thelounge'); // the adapter the tab reported
+    expect(document.querySelector('[data-testid=current-conversation]')?.textContent).toBe('#overcrypt');
     expect(t).toContain(msg('home_encryptionOff'));
     expect(t).toContain(msg('home_recipients', 2, 3));
     expect(t).toContain(msg('warning_keyChanged', 'bob@irc.test'));
-    expect(fake.callsOf('page/status')[0]).toEqual({ type: 'page/status', host: 'chat.test:9000', conversationId: '#overcrypt' });
+    expect(fake.callsOf('tab/status')).toEqual([{ type: 'tab/status', tabId: 4 }]);
+    expect(fake.callsOf('page/status')).toEqual([]);
 
     await click(button(msg('home_turnOn')));
     await waitFor(() => text().includes(msg('home_encryptionOn')), 'encryption on');
     expect(fake.callsOf('page/setEncryption')).toEqual([{ type: 'page/setEncryption', host: 'chat.test:9000', conversationId: '#overcrypt', on: true }]);
+  });
+
+  it('a tab our content script has not reported from: the site status only, no conversation', async () => {
+    const { fake } = await openApp(
+      {
+        'tab/status': () => null,
+        'page/status': () => ({ siteEnabled: false, siteLocked: false, mode: 'card', modeLocked: false, encryptionOn: false, locked: false, registered: true, warnings: [] }),
+        'sites/list': () => [],
+      },
+      { currentTab: async () => ({ host: 'news.test', scheme: 'https' as const, tabId: 9 }) },
+    );
+    await waitFor(() => text().includes(msg('home_noConversation')), 'no conversation');
+    expect(fake.callsOf('page/status')).toEqual([{ type: 'page/status', host: 'news.test' }]);
+    expect(text()).toContain(msg('home_adapterNone'));
+    expect(button(msg('home_enableSite'))).toBeTruthy();
   });
 
   it('says so when the tab is not a page Overcrypt can work on', async () => {
@@ -501,7 +519,7 @@ describe('labels', () => {
       'backup/status': () => ({ exists: true, allowed: true, orgBackup: false }),
     };
     for (const screen of ['keys', 'devices', 'contacts', 'backup', 'sites', 'account'] as const) {
-      await openApp(handlers, { currentTab: async () => ({ host: 'a.test', scheme: 'https' as const, conversationId: 'c' }) }, screen);
+      await openApp(handlers, { currentTab: async () => ({ host: 'a.test', scheme: 'https' as const }) }, screen);
       await waitFor(() => !document.querySelector('.spinner'), `${screen} loaded`);
       expect(unlabelledControls(), screen).toEqual([]);
       unmount();
