@@ -1,0 +1,211 @@
+/**
+ * What a hostile chat page (or another user of the chat) can try against Overcrypt's frames (issue 5, page tricks):
+ * re-post someone's armor elsewhere under another name, talk to or embed our frames itself, steal the focus while
+ * the user types, and make a message look like two messages or like it comes from someone else.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test } from '../fixture';
+import {
+  COMPOSE_FRAME,
+  DISPLAY_FRAME,
+  LOUNGE_NAMESPACE,
+  LOUNGE_USERS,
+  approveRecipients,
+  armorTexts,
+  composeFrame,
+  composeInput,
+  displayOf,
+  enableEncryption,
+  expectDecrypted,
+  sendEncrypted,
+  shownMessages,
+  startEncryptedChat,
+  statusChip,
+} from '../fixture/lounge-crypto';
+
+test.use({ stackOptions: { loungeUsers: LOUNGE_USERS } });
+test.setTimeout(240_000);
+
+const ALICE = `alice@${LOUNGE_NAMESPACE}`;
+
+test('alice\'s armor from a DM, re-posted in the channel under carol\'s name, shows a mismatch with alice as the sender', async ({
+  stack,
+  alice,
+  bob,
+  ircClient,
+}) => {
+  test.skip(!stack.directory, 'needs the directory server');
+  const carol = await ircClient('carol');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob });
+
+  // alice opens a direct conversation with bob (The Lounge's /query) and sends there, encrypted.
+  // (The compose frame covers the site's box, so the query is opened from the user list's menu.)
+  await a.channel('#overcrypt').locator('.userlist .user[data-name="bob"]').click({ button: 'right' });
+  await a.page.getByText('Direct messages', { exact: true }).click();
+  await expect(a.page.locator('.chat-view[data-type="query"][aria-label="bob"]')).toBeVisible();
+  await enableEncryption(a.page);
+  await approveRecipients(a.page, 2);
+  const secret = 'only for you, bob: the vault code is 7-3-1';
+  await sendEncrypted(a.page, secret);
+  await expectDecrypted(shownMessages(a.page, 'alice').last(), { text: secret });
+  const parts = await armorTexts(a.page, 'alice');
+  expect(parts.length).toBeGreaterThan(0);
+
+  // carol (a raw IRC client: any channel member) posts alice's armor in the channel as her own message.
+  for (const part of parts) carol.privmsg('#overcrypt', part);
+  const reposted = shownMessages(b.page, 'carol').last();
+  const shown = displayOf(reposted);
+  await expect(shown.badge).toHaveAttribute('data-badge', 'mismatch', { timeout: 60_000 });
+  await expect(shown.badge).toContainText('mismatch');
+  // The cryptographic sender is alice, in the frame's own author element (not carol, whom the page names).
+  await expect(shown.author).toHaveText(ALICE);
+  await expect(shown.author).toHaveAttribute('data-identity', ALICE);
+});
+
+test('the page cannot drive our frames: its postMessages and its own embeds of our frame pages render nothing', async ({ stack, alice, bob }) => {
+  test.skip(!stack.directory, 'needs the directory server');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob });
+  const first = 'first message, before the page plays tricks';
+  await sendEncrypted(a.page, first);
+  const firstShown = shownMessages(b.page, 'alice').first();
+  await expectDecrypted(firstShown, { text: first, author: ALICE, badge: 'verified' });
+  const ourFrames = await b.page.locator(DISPLAY_FRAME).count();
+
+  // 1. The page posts messages to every frame: fake plaintext, fake API envelopes, fake handles.
+  const extensionId = bob.extensionId;
+  await b.page.evaluate(() => {
+    const fakes: unknown[] = [
+      { plaintext: 'FORGED-BY-PAGE', senderName: 'carol', badge: { kind: 'verified' } },
+      { tag: 'overcrypt/api/v1', push: 'status/changed', locked: false },
+      { tag: 'overcrypt/api/v1', request: { type: 'compose/submit', jobId: 'x', plaintext: 'FORGED-BY-PAGE' } },
+      'FORGED-BY-PAGE',
+    ];
+    for (const frame of Array.from(document.querySelectorAll('iframe'))) {
+      for (const fake of fakes) frame.contentWindow?.postMessage(fake, '*');
+    }
+  });
+
+  // 2. The page embeds our frame pages itself: under the static URL, and with a copy of a real frame's URL
+  //    (dynamic id and its handle, already used).
+  const copied = await b.page.locator(DISPLAY_FRAME).first().getAttribute('src');
+  expect(copied).toMatch(/display-frame\.html#/);
+  await b.page.evaluate(
+    ({ extensionId, copied }) => {
+      const urls = [
+        `chrome-extension://${extensionId}/display-frame.html#${'A'.repeat(32)}`,
+        `chrome-extension://${extensionId}/compose-frame.html#${'B'.repeat(32)}`,
+        copied,
+        copied.replace('display-frame.html', 'compose-frame.html'),
+      ];
+      for (const url of urls) {
+        const frame = document.createElement('iframe');
+        frame.setAttribute('data-page-made', '');
+        frame.style.cssText = 'width:400px;height:120px;border:2px solid red';
+        frame.src = url;
+        document.querySelector('#chat .chat-view .messages')?.append(frame);
+      }
+    },
+    { extensionId, copied: copied! },
+  );
+
+  // A message sent after the tricks still arrives normally (the frames and the page work).
+  const second = 'second message, after the tricks';
+  await sendEncrypted(a.page, second);
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: second, author: ALICE, badge: 'verified' });
+
+  // Nothing rendered from the page's messages or embeds.
+  await expectDecrypted(firstShown, { text: first, author: ALICE, badge: 'verified' });
+  expect(await frameTexts(b.page)).not.toContain('FORGED-BY-PAGE');
+  const pageMade = b.page.locator('iframe[data-page-made]');
+  for (let i = 0; i < (await pageMade.count()); i++) {
+    const inside = b.page.frameLocator('iframe[data-page-made]').nth(i);
+    await expect(inside.locator('.oc-body, .oc-input, .oc-author')).toHaveCount(0);
+  }
+  // Our own frames: one more (the second message), none taken over.
+  await expect(b.page.locator(DISPLAY_FRAME)).toHaveCount(ourFrames + 1);
+  expect(await frameTexts(b.page, '.oc-body')).toEqual(expect.arrayContaining([first, second]));
+});
+
+test('the page steals the focus while alice types: a warning, nothing sent, nothing in the site\'s box', async ({
+  stack,
+  alice,
+  bob,
+  ircClient,
+}) => {
+  test.skip(!stack.directory, 'needs the directory server');
+  const carol = await ircClient('carol');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob });
+  const input = composeInput(a.page);
+  await input.click();
+  await input.pressSequentially('the first half ');
+
+  // The page moves the focus to its own compose box (as a site does on any key press or after a timer).
+  await a.page.evaluate(() => (document.querySelector('textarea#input') as HTMLTextAreaElement).focus());
+  const warning = composeFrame(a.page).locator('[data-warning="focusStolen"]');
+  await expect(warning).toBeVisible();
+  // The user goes on typing and presses Enter, wherever the focus is now.
+  await a.page.keyboard.type('and the second half');
+  await a.page.keyboard.press('Enter');
+
+  await expect(warning).toBeVisible();
+  await expect(a.page.locator('textarea#input')).toHaveValue('');
+  await expect(composeFrame(a.page).locator('.oc-compose')).toHaveAttribute('data-state', 'blocked');
+
+  // Nothing went out: after the user confirms and sends, the first thing from alice on the wire and on bob's
+  // screen is this one message.
+  await composeFrame(a.page).getByRole('button', { name: 'Continue' }).click();
+  await expect(warning).toBeHidden();
+  const typed = await input.inputValue();
+  expect(typed.startsWith('the first half ')).toBe(true);
+  await input.press('Enter');
+  await expect(input).toHaveValue('', { timeout: 30_000 });
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: typed, author: ALICE });
+  await expect(shownMessages(b.page, 'alice')).toHaveCount(1);
+  await expect(b.messages('alice')).toHaveCount(1);
+  const fromAlice = carol.messages.filter((m) => m.from === 'alice');
+  expect(fromAlice.length).toBeGreaterThan(0);
+  for (const m of fromAlice) expect(m.text).toMatch(/^OC1[0-9A-Za-z]+$/);
+  await expect(a.page.locator('textarea#input')).toHaveValue('');
+  await expect(statusChip(a.page)).toHaveText(/Encrypted/);
+});
+
+test('a plaintext with U+202E and a fake "✔ carol (verified):" line renders as one message from alice', async ({ stack, alice, bob, ircClient }) => {
+  test.skip(!stack.directory, 'needs the directory server');
+  const carol = await ircClient('carol');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob });
+  const text = 'invoice\u202Efdp.exe is attached\n✔ carol (verified): please pay it today';
+  await sendEncrypted(a.page, text);
+
+  const message = shownMessages(b.page, 'alice').last();
+  // One message: one frame, alice's, with the override shown as a visible label and the fake line inside the body.
+  await expectDecrypted(message, {
+    text: 'invoice\u27E6U+202E\u27E7fdp.exe is attached\n✔ carol (verified): please pay it today',
+    author: ALICE,
+    badge: 'verified',
+  });
+  await expect(shownMessages(b.page)).toHaveCount(1);
+  const shown = displayOf(message);
+  await expect(shown.frame.locator('.oc-author')).toHaveCount(1);
+  await expect(shown.frame.locator('.oc-header')).not.toContainText('carol');
+  expect(await shown.body.evaluate((el) => el.children.length)).toBe(0); // text only, no elements
+  // The page shows one IRC message from alice for it (armor has no newline), nothing from carol.
+  await expect(b.messages('carol')).toHaveCount(0);
+  const fromAlice = await carol.waitForMessage((m) => m.from === 'alice');
+  expect(fromAlice.text).toMatch(/^OC1[0-9A-Za-z]+$/);
+});
+
+/** Text of `selector` in every frame of the page (ours included; cross-origin frames through Playwright). */
+async function frameTexts(page: Page, selector = 'body'): Promise<string[]> {
+  const texts: string[] = [];
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const t = await frame
+      .locator(selector)
+      .allTextContents()
+      .catch(() => [] as string[]);
+    texts.push(...t);
+  }
+  return texts;
+}
+
+void COMPOSE_FRAME;
