@@ -21,9 +21,9 @@ export function TrustBadge(props: { state: TrustState }) {
   return <Badge kind="muted">{t('trust_firstSeen')}</Badge>;
 }
 
-/** A device nobody approved yet for sending (TODO(api): an explicit `isNew` / `firstSeenAt` on DeviceView). */
-function isNewDevice(d: { approved?: boolean }): boolean {
-  return d.approved === false;
+/** A device that appeared after the contact was first seen or last verified (worker's `isNew`), or not yet approved. */
+function isNewDevice(d: { approved?: boolean; isNew?: boolean }): boolean {
+  return d.isNew === true || d.approved === false;
 }
 
 export function ContactsScreen() {
@@ -99,6 +99,9 @@ function ContactDetail(props: { contact: ContactView; onBack: () => void; onChan
         {c.verifiedAt && c.state === 'verified' && (
           <span class="hint"> · {t('contacts_verifiedOn', formatDate(c.verifiedAt))}</span>
         )}
+        {c.keyChangedAt !== undefined && c.state === 'keyChanged' && (
+          <span class="hint"> · {t('contacts_keyChangedOn', formatDate(c.keyChangedAt))}</span>
+        )}
       </p>
       {c.state === 'keyChanged' && (
         <div class="notice notice-danger" role="alert">
@@ -139,7 +142,10 @@ function ContactDetail(props: { contact: ContactView; onBack: () => void; onChan
             <li key={d.cardId} class="list-item">
               <span class="grow">
                 <span class="mono">{spacedFingerprint(d.fingerprint)}</span>
-                <span class="hint block">{t('devices_added', formatDate(d.createdAt))}</span>
+                <span class="hint block">
+                  {t('devices_added', formatDate(d.createdAt))}
+                  {d.firstSeenAt !== undefined && ` · ${t('contacts_deviceFirstSeen', formatDate(d.firstSeenAt))}`}
+                </span>
               </span>
               {isNewDevice(d) && <Badge kind="warn">{t('contacts_newDevice')}</Badge>}
             </li>

@@ -97,6 +97,10 @@ export interface DeviceView {
   createdAt: number;
   /** True for the card of this browser. */
   thisDevice?: boolean;
+  /** When this browser first saw the card (contacts' devices). */
+  firstSeenAt?: number;
+  /** A contact's device that appeared after the contact was first seen or last verified: listed as new. */
+  isNew?: boolean;
   /** New to this conversation: needs a click in the compose frame before it receives anything. */
   approved?: boolean;
   state?: TrustState;
@@ -174,6 +178,8 @@ export interface ContactView {
   devices: DeviceView[];
   firstSeenAt: number;
   verifiedAt?: number;
+  /** While `state === 'keyChanged'`: when this browser first saw the new identity key. */
+  keyChangedAt?: number;
 }
 
 export interface SafetyNumber {

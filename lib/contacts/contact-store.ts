@@ -30,6 +30,10 @@ export interface Contact {
   verifiedAt?: number;
   /** set while `state === 'keyChanged'`: the identity key the directory now shows */
   offeredIdentityKey?: string;
+  /** set while `state === 'keyChanged'`: when the change was first seen */
+  keyChangedAt?: number;
+  /** card id -> when that trusted card was first seen (absent in records from before it was kept) */
+  cardFirstSeen?: Record<string, number>;
   /** trusted, active device cards (raw JSON; parse with `parseDeviceCard`) */
   cards: RawCardJson[];
   updatedAt: number;
@@ -104,7 +108,13 @@ export class ContactStore {
       const offered = checked.find((c) => !sameKey(c.identityKey, contact.identityKey));
       this.noteIdentityChange(contact, offered?.identityKey, events);
       if (previous) this.diffDevices(identity, previous.cards.map(parseDeviceCard), pinnedCards, events);
-      const updated: Contact = { ...contact, cards: pinnedCards.map((c) => c.raw), updatedAt: this.now() };
+      const t = this.now();
+      const updated: Contact = {
+        ...contact,
+        cards: pinnedCards.map((c) => c.raw),
+        cardFirstSeen: cardTimes(contact, pinnedCards, previous ? t : contact.firstSeenAt),
+        updatedAt: t,
+      };
       await this.storage.set(KEY_PREFIX + identity, updated);
       return { contact: updated, events };
     });
@@ -147,8 +157,8 @@ export class ContactStore {
       if (c.state !== 'keyChanged' || !c.offeredIdentityKey || !sameKey(c.offeredIdentityKey, offeredIdentityKey)) {
         fail(ErrorCode.Conflict, 'no such identity key change pending');
       }
-      const { offeredIdentityKey: _dropped, verifiedAt: _unverified, ...rest } = c;
-      return { ...rest, identityKey: offeredIdentityKey, state: 'firstSeen', cards: [], updatedAt: this.now() };
+      const { offeredIdentityKey: _dropped, verifiedAt: _unverified, keyChangedAt: _settled, ...rest } = c;
+      return { ...rest, identityKey: offeredIdentityKey, state: 'firstSeen', cards: [], cardFirstSeen: {}, updatedAt: this.now() };
     });
   }
 
@@ -191,6 +201,7 @@ export class ContactStore {
     if (contact.state !== 'keyChanged' || !sameKey(contact.offeredIdentityKey ?? '', offeredKey)) {
       events.push({ kind: 'identity-key-changed', identity: contact.identity, pinnedKey: contact.identityKey, offeredKey });
     }
+    if (contact.state !== 'keyChanged') contact.keyChangedAt = this.now();
     contact.state = 'keyChanged';
     contact.offeredIdentityKey = offeredKey;
   }
@@ -236,4 +247,18 @@ export class ContactStore {
     });
     return next;
   }
+}
+
+/**
+ * First-seen times of the trusted cards after an update: kept for cards seen before, `now` for new ones. Cards of
+ * records from before the times were kept count as seen when the contact was.
+ */
+function cardTimes(contact: Contact, cards: DeviceCard[], now: number): Record<string, number> {
+  const before = contact.cardFirstSeen;
+  const known = new Set(contact.cards.map((raw) => parseDeviceCard(raw).id));
+  const out: Record<string, number> = {};
+  for (const card of cards) {
+    out[card.id] = before?.[card.id] ?? (before === undefined && known.has(card.id) ? contact.firstSeenAt : now);
+  }
+  return out;
 }

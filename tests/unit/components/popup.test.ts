@@ -4,6 +4,7 @@ import { h } from 'preact';
 import { App } from '../../../components/popup/App';
 import type { ContactView, DeviceView, PrekeyStatus, SettingsView, SiteView } from '../../../lib/api';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
+import { formatDate } from '../../../components/format';
 import {
   button, click, fakeApi, fakeEnv, installMessages, key, mount, msg, queryButton, status, text, type,
   byLabel, unlabelledControls, unmount, waitFor, type Handlers,
@@ -339,6 +340,26 @@ describe('contacts', () => {
     await waitFor(() => text().includes(msg('contacts_nowVerified', 'dave@irc.test')), 'verified');
     expect(fake.callsOf('contacts/verify')).toEqual([{ type: 'contacts/verify', identity: 'dave@irc.test', verified: true }]);
     expect(queryButton(msg('contacts_unverify'))).toBeDefined();
+  });
+
+  it("lists a contact's device the worker marks new (isNew) as new, with when it was first seen; dates the key change", async () => {
+    const seen = Date.UTC(2026, 10, 20);
+    const changed = Date.UTC(2026, 10, 24);
+    const list: ContactView[] = [
+      { identity: 'erin@irc.test', state: 'verified', devices: [dev('f'), { ...dev('g'), firstSeenAt: seen, isNew: true }], firstSeenAt: Date.UTC(2026, 1, 1), verifiedAt: Date.UTC(2026, 1, 2) },
+      { identity: 'bob@irc.test', state: 'keyChanged', devices: [], firstSeenAt: Date.UTC(2026, 1, 1), keyChangedAt: changed },
+    ];
+    await openApp({ 'contacts/list': () => list, 'contacts/safetyNumber': () => ({ digits, qrPayload: 'OCSN1:CCCC' }) }, {}, 'contacts');
+    await waitFor(() => document.querySelectorAll('[data-testid=contact]').length === 2, 'contacts');
+    const erin = Array.from(document.querySelectorAll('[data-testid=contact]')).find((r) => text(r).includes('erin@irc.test'))!;
+    expect(text(erin)).toContain(msg('contacts_newDevices', 1));
+    await click(button(msg('contacts_open', 'erin@irc.test')));
+    await waitFor(() => document.querySelector('[data-testid=safety-digits]'), 'digits');
+    expect(text()).toContain(msg('contacts_newDevice'));
+    expect(text()).toContain(msg('contacts_deviceFirstSeen', formatDate(seen)));
+    await click(button(`← ${msg('contacts_back')}`));
+    await click(await waitFor(() => queryButton(msg('contacts_open', 'bob@irc.test')), 'bob'));
+    await waitFor(() => text().includes(msg('contacts_keyChangedOn', formatDate(changed))), 'key change date');
   });
 
   it('explains a key change and offers to verify again', async () => {
