@@ -14,13 +14,17 @@ export type ComposeWarning =
   /** Text appeared in the site's own box during secure compose (reported by the content script). */
   | 'siteBoxChanged'
   /** Devices new to this conversation wait for approval. */
-  | 'unapproved';
+  | 'unapproved'
+  /** A recipient's identity key changed: nothing goes out until the user verifies them again. */
+  | 'keyChanged';
 
 export const WARNING_TEXT: Record<ComposeWarning, string> = {
   covered: 'Something covers this secure box. Typing is blocked until it is fully visible.',
   focusStolen: 'The page took the focus away while you were typing. Check that nothing went into the page, then continue.',
   siteBoxChanged: 'Text appeared in the site’s own box. Sending is blocked; close and reopen secure compose.',
   unapproved: 'New devices will be able to read this conversation. Approve them to send.',
+  keyChanged:
+    'The identity key of someone here changed. Nothing is sent until you compare their new safety number (Overcrypt in the toolbar → Contacts) and verify them again.',
 };
 
 export interface FocusSource {
@@ -93,7 +97,19 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
   if (focusStolen) warnings.push('focusStolen');
   if (siteBoxChanged) warnings.push('siteBoxChanged');
   if (pending.length > 0) warnings.push('unapproved');
+  if (recipients.some((r) => r.state === 'keyChanged')) warnings.push('keyChanged');
   const blocked = warnings.length > 0;
+
+  /** Re-reads the recipients (an approval of nothing): after a key change the user verified again elsewhere. */
+  const refresh = useCallback(async () => {
+    if (!job) return;
+    try {
+      setRecipients((await api.call({ type: 'compose/approve', jobId: job.jobId, cardIds: [] })).recipients);
+    } catch (e) {
+      // Keep what is shown (the worker checks again on every send) and say why it could not be checked.
+      setNotice(`Could not check again: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
+    }
+  }, [api, job]);
 
   const send = useCallback(async () => {
     if (!job || blocked || busy || text.trim().length === 0) return;
@@ -104,13 +120,15 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
       setText('');
       setNotice(r.parts > 1 ? `Sent encrypted (${r.parts} parts).` : 'Sent encrypted.');
     } catch (e) {
+      // Who can read changed since the frame opened (a key change, a new device): show it as it is now.
+      if (isError(e, ErrorCode.IdentityKeyChanged) || isError(e, ErrorCode.UntrustedIdentity)) await refresh();
       if (isError(e, ErrorCode.ComposeBlocked)) setSiteBoxChanged(true);
       else if (isError(e, ErrorCode.Locked)) setNotice('Overcrypt is locked: unlock it from the toolbar, then press Enter again.');
       else setNotice(`Not sent: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
     } finally {
       setBusy(false);
     }
-  }, [api, job, blocked, busy, text]);
+  }, [api, job, blocked, busy, text, refresh]);
 
   const approve = useCallback(async () => {
     if (!job || pending.length === 0) return;
@@ -166,6 +184,11 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
             {w === 'focusStolen' ? (
               <button type="button" class="oc-continue" onClick={() => setFocusStolen(false)}>
                 Continue
+              </button>
+            ) : null}
+            {w === 'keyChanged' ? (
+              <button type="button" class="oc-recheck" disabled={busy} onClick={() => void refresh()}>
+                I verified again: check
               </button>
             ) : null}
           </div>

@@ -11,7 +11,7 @@
  * checks -> user activity -> handler. Errors leave as `{code, message}`.
  */
 import { API_TAG, type ApiReply, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
-import type { ComposeJob, DisplayResult, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, UserSettings } from '../api/views';
+import type { ComposeJob, DisplayResult, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, TrustState, UserSettings } from '../api/views';
 import { toWireError } from '../api/errors';
 import { parseRequest } from '../api/validate';
 import { DirectoryClient, type FetchLike, type OutboxStore, type QueuedRequest, type Credentials } from '../directory/client';
@@ -691,6 +691,11 @@ export class OvercryptService {
       }
       const conv = this.conversationRef(ctx, job.conversationId);
       const recipients = await this.recipients(conv);
+      const changed = recipients.filter((r) => r.state === 'keyChanged').map((r) => r.identity);
+      if (changed.length > 0) {
+        // Nothing goes out (not even to the others) until the user compared the new key and verified it.
+        throw new OvercryptError(ErrorCode.IdentityKeyChanged, 'an identity key in this conversation changed: verify it again first', { identities: changed });
+      }
       const pending = recipients.flatMap((r) => r.devices.filter((d) => !d.approved).map((d) => d.cardId));
       if (pending.length > 0) {
         throw new OvercryptError(ErrorCode.UntrustedIdentity, 'new people or devices in this conversation: approve them first', { cardIds: pending });
@@ -792,12 +797,28 @@ export class OvercryptService {
     const badge = checkPlacement(
       header,
       { conversationId: job.conversationId, pageAuthor: job.pageAuthor, namespace: ctx?.namespace },
-      own ? 'verified' : (header.trust ?? 'firstSeen'),
+      own ? 'verified' : await this.currentTrust(header),
       repeated,
     );
     const { senderName, trust, ...signed } = header;
     void trust;
     return { ok: true, plaintext: result.cached.plaintext, header: signed, senderName: senderName ?? header.senderIdentity, badge, fromCache: result.fromCache };
+  }
+
+  /**
+   * The sender's trust as it is now, not as it was when the message was first decrypted (cached): verifying a
+   * contact turns their earlier messages verified too. Only while the sending card is still one the contact store
+   * trusts; otherwise (revoked, or the key changed since) the recorded state stands.
+   */
+  private async currentTrust(header: DisplayHeader): Promise<TrustState> {
+    const recorded = header.trust ?? 'firstSeen';
+    try {
+      const contact = (await this.deps.engines.contacts.list(this.env)).find((c) => c.identity === header.senderIdentity);
+      if (contact?.devices.some((d) => d.cardId === header.senderCardId)) return contact.state;
+    } catch (e) {
+      if (isError(e, ErrorCode.Locked)) throw e;
+    }
+    return recorded;
   }
 
   private settingsView() {

@@ -174,7 +174,7 @@ describe('identity changes, groups and second devices', () => {
     expect(job.recipients.find((r: any) => r.identity === 'dave@irc')).toMatchObject({ state: 'keyChanged', devices: [] });
     const submit = await erin.call(as.compose(), { type: 'compose/submit', jobId: opened.jobId, plaintext: 'must not reach the new key' });
     expect(submit.ok).toBe(false);
-    expect(submit.error!.code).toBe(ErrorCode.NotFound);
+    expect(submit.error!.code).toBe(ErrorCode.IdentityKeyChanged); // refused by name, not as "nobody can read"
 
     // Erin compares the new safety number with dave's and accepts the new key: messages reach the new device only.
     const ours = await ok(erin.call(as.popup(), { type: 'contacts/safetyNumber', identity: 'dave@irc' }));
