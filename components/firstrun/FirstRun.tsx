@@ -495,10 +495,16 @@ function BackupStep(props: { heading: Heading; onNext: () => void }) {
           <p>{t('firstrun_backupExplain')}</p>
           {s.orgBackup && <p class="notice notice-info">{t('backup_orgBackup')}</p>}
           <CreateBackupForm onCreated={() => setCreated(true)} submitLabel={t('firstrun_backupCreate')} />
-          <p class="hint">{t('firstrun_backupSkipWarning')}</p>
-          <button type="button" class="link" onClick={props.onNext}>
-            {t('firstrun_backupSkip')}
-          </button>
+          {s.required ? (
+            <PolicyNote reason={t('firstrun_backupRequired')} />
+          ) : (
+            <>
+              <p class="hint">{t('firstrun_backupSkipWarning')}</p>
+              <button type="button" class="link" onClick={props.onNext}>
+                {t('firstrun_backupSkip')}
+              </button>
+            </>
+          )}
         </>
       )}
       {created && (

@@ -199,6 +199,8 @@ export interface BackupStatus {
   exists: boolean;
   version?: string;
   allowed: boolean;
+  /** Policy requires one: first run's backup step cannot be skipped. */
+  required?: boolean;
   /** Policy configures an org backup card (seed 001). */
   orgBackup: boolean;
 }
@@ -241,6 +243,8 @@ export interface EffectiveSettingsView {
   autoLockMinutes: number;
   prekeyTarget: number;
   allowKeyBackup: boolean;
+  /** Policy: first run cannot skip making a backup. */
+  requireKeyBackup: boolean;
   sites: SiteView[];
   extraSiteAdapters: unknown[];
 }

@@ -16,6 +16,7 @@ export interface Defaults {
   autoLockMinutes: number;
   prekeyTarget: number;
   allowKeyBackup: boolean;
+  requireKeyBackup: boolean;
   mode: EncryptionMode;
 }
 
@@ -24,6 +25,7 @@ export const DEFAULTS: Defaults = {
   autoLockMinutes: 15,
   prekeyTarget: 100,
   allowKeyBackup: true,
+  requireKeyBackup: false,
   mode: 'forward-secret',
 };
 
@@ -40,7 +42,9 @@ export interface Effective {
   locked: string[];
 }
 
-const SCALAR_KEYS = ['directoryUrl', 'autoLockMinutes', 'prekeyTarget', 'allowKeyBackup'] as const;
+const SCALAR_KEYS = ['directoryUrl', 'autoLockMinutes', 'prekeyTarget', 'allowKeyBackup', 'requireKeyBackup'] as const;
+/** Policy-only keys: a user setting of the same name is ignored. */
+const POLICY_ONLY = new Set<string>(['allowKeyBackup', 'requireKeyBackup']);
 
 export function effectiveConfig(user: UserSettings, policy: ManagedPolicy, defaults: Defaults = DEFAULTS): Effective {
   const locked: string[] = [];
@@ -50,7 +54,7 @@ export function effectiveConfig(user: UserSettings, policy: ManagedPolicy, defau
       locked.push(key);
       return fromPolicy as Defaults[K];
     }
-    const fromUser = key === 'allowKeyBackup' ? undefined : (user as Record<string, unknown>)[key];
+    const fromUser = POLICY_ONLY.has(key) ? undefined : (user as Record<string, unknown>)[key];
     return (fromUser ?? defaults[key]) as Defaults[K];
   };
   const config: EffectiveConfig = {
@@ -58,6 +62,7 @@ export function effectiveConfig(user: UserSettings, policy: ManagedPolicy, defau
     autoLockMinutes: pick('autoLockMinutes'),
     prekeyTarget: pick('prekeyTarget'),
     allowKeyBackup: pick('allowKeyBackup'),
+    requireKeyBackup: false,
     appPublicKey: policy.appPublicKey,
     orgCardId: policy.orgCardId,
     orgPublicKey: policy.orgPublicKey,
@@ -68,6 +73,8 @@ export function effectiveConfig(user: UserSettings, policy: ManagedPolicy, defau
     conversations: user.conversations ?? {},
     securityPattern: user.securityPattern,
   };
+  // A backup the organisation forbids cannot be required.
+  config.requireKeyBackup = pick('requireKeyBackup') && config.allowKeyBackup;
   for (const key of ['appPublicKey', 'orgCardId', 'orgPublicKey', 'identityHint', 'extraSiteAdapters'] as const) {
     if (policy[key] !== undefined) locked.push(key);
   }

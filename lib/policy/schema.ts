@@ -26,6 +26,8 @@ export const POLICY_KEYS = {
   /** Declarative site adapters, each one JSON object as a string (opaque here; lib/sites validates them). */
   extraSiteAdapters: z.array(z.string().check(z.maxLength(64 * 1024))).check(z.maxLength(100)),
   allowKeyBackup: z.boolean(),
+  /** First run cannot skip the backup step (ignored when `allowKeyBackup` is false). */
+  requireKeyBackup: z.boolean(),
   prekeyTarget: z.number().check(z.int(), z.gte(10), z.lte(1000)),
   autoLockMinutes: z.number().check(z.int(), z.gte(1), z.lte(24 * 60)),
 } as const;
@@ -42,6 +44,7 @@ export interface ManagedPolicy {
   sitesEnabled?: Array<{ host: string; locked?: boolean }>;
   extraSiteAdapters?: string[];
   allowKeyBackup?: boolean;
+  requireKeyBackup?: boolean;
   prekeyTarget?: number;
   autoLockMinutes?: number;
 }

@@ -740,7 +740,7 @@ export class OvercryptService {
     },
     'backup/status': async () => {
       const s = await this.deps.engines.account.backupStatus(this.env);
-      return { ...s, allowed: this.effective.config.allowKeyBackup };
+      return { ...s, allowed: this.effective.config.allowKeyBackup, required: this.effective.config.requireKeyBackup };
     },
     'backup/create': async (req) => {
       this.requireBackupAllowed();

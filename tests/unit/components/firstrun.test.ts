@@ -15,7 +15,7 @@ afterEach(unmount);
 
 const unregistered = () => status({ registered: false, locked: true, identity: undefined, fingerprint: undefined, deviceCardId: undefined });
 const settings = (locked: string[] = [], dir = 'https://dir.corp.test'): SettingsView => ({
-  effective: { directoryUrl: dir, autoLockMinutes: 15, prekeyTarget: 100, allowKeyBackup: true, sites: [], extraSiteAdapters: [], identityHint: '{user}@corp.test' },
+  effective: { directoryUrl: dir, autoLockMinutes: 15, prekeyTarget: 100, allowKeyBackup: true, requireKeyBackup: false, sites: [], extraSiteAdapters: [], identityHint: '{user}@corp.test' },
   user: {},
   locked,
 });
@@ -153,6 +153,28 @@ describe('first run: new account', () => {
     await waitFor(() => text().includes(msg('backup_forbidden')), 'forbidden note');
     expect(queryButton(msg('firstrun_backupSkip'))).toBeUndefined();
     expect(fake.callsOf('account/register')[0]).not.toHaveProperty('directoryUrl');
+  });
+
+  it('policy requires a backup: the backup step has no skip, only the form (and says why)', async () => {
+    await start({
+      'settings/get': () => settings([]),
+      'account/register': () => registered,
+      'backup/status': () => ({ exists: false, allowed: true, required: true, orgBackup: false }),
+    });
+    await click(await waitFor(() => choice(msg('firstrun_create')), 'welcome'));
+    await next();
+    await type(byLabel(msg('firstrun_identity')), 'alice@irc.test');
+    await type(byLabel(msg('firstrun_password')), 'account password 1');
+    await type(byLabel(msg('firstrun_passwordConfirm')), 'account password 1');
+    await next();
+    await type(byLabel(msg('firstrun_passphrase')), 'local passphrase');
+    await type(byLabel(msg('firstrun_passphraseConfirm')), 'local passphrase');
+    await next();
+    await click(button(msg('firstrun_createKeys')));
+    await waitFor(() => text().includes(msg('firstrun_backupRequired')), 'required note');
+    expect(queryButton(msg('firstrun_backupSkip'))).toBeUndefined();
+    expect(text()).not.toContain(msg('firstrun_backupSkipWarning'));
+    expect(text()).toContain(msg('firstrun_backupExplain'));
   });
 
   it('shows an unreachable directory with its error and lets the user check again', async () => {

@@ -19,6 +19,7 @@ const settingsView = (locked: string[] = [], patch: Partial<SettingsView['effect
     autoLockMinutes: 15,
     prekeyTarget: 100,
     allowKeyBackup: true,
+    requireKeyBackup: false,
     sites: [],
     extraSiteAdapters: [],
     ...patch,

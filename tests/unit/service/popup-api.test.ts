@@ -45,3 +45,16 @@ describe('tab/status', () => {
     }
   });
 });
+
+describe('backup/status under policy', () => {
+  it('says when policy requires a backup (first run cannot skip it), and not when backups are forbidden', async () => {
+    const t = await registeredWorld();
+    expect((await t.call(senders.popup(), { type: 'backup/status' })).value).toMatchObject({ allowed: true, required: false });
+    t.policy.value = { requireKeyBackup: true };
+    await t.service.onPolicyChanged();
+    expect((await t.call(senders.popup(), { type: 'backup/status' })).value).toMatchObject({ allowed: true, required: true });
+    t.policy.value = { requireKeyBackup: true, allowKeyBackup: false };
+    await t.service.onPolicyChanged();
+    expect((await t.call(senders.popup(), { type: 'backup/status' })).value).toMatchObject({ allowed: false, required: false });
+  });
+});
