@@ -20,6 +20,7 @@ import {
   managedPolicySource,
   sessionKeyStore,
   whenReady,
+  toolbarIcon,
   CONTENT_SCRIPT_FILE,
   SITE_SCRIPT_ID_PREFIX,
   siteScriptId,
@@ -80,6 +81,10 @@ export default defineBackground(() => {
     },
     async toExtensionPages(push: PagePush) {
       await chromeApi.runtime.sendMessage(push).catch(() => undefined);
+    },
+    // The toolbar shows whether the vault is open (manifest default: locked).
+    async lockState(locked: boolean) {
+      await chromeApi.action.setIcon({ path: toolbarIcon(locked) });
     },
   };
 

@@ -1,5 +1,5 @@
 /** The background service: dispatcher, privileges, jobs, per-session queues, maintenance, engine seams. */
-export { OvercryptService, type ServiceDeps, type PolicySource, type Notifier } from './service';
+export { OvercryptService, toolbarIcon, type ServiceDeps, type PolicySource, type Notifier } from './service';
 export type {
   Engines,
   EngineEnv,

@@ -58,6 +58,14 @@ export interface Notifier {
   broadcast(push: WorkerPush): Promise<void>;
   /** Extension pages only (runtime.sendMessage): progress of long operations. */
   toExtensionPages(push: PagePush): Promise<void>;
+  /** The vault locked or unlocked (toolbar icon; see toolbarIcon). Optional: tests and headless builds skip it. */
+  lockState?(locked: boolean): Promise<void>;
+}
+
+/** Toolbar icon paths (public/icon) for a lock state. */
+export function toolbarIcon(locked: boolean): Record<'16' | '32' | '48', string> {
+  const kind = locked ? 'locked' : 'unlocked';
+  return { '16': `icon/${kind}-16.png`, '32': `icon/${kind}-32.png`, '48': `icon/${kind}-48.png` };
 }
 
 export interface ServiceDeps {
@@ -134,6 +142,7 @@ export class OvercryptService {
       ...deps.directory,
     });
     this.vault.onLock(() => {
+      this.showLockState(true);
       this.user = {};
       this.recompute();
       this.directory.forgetSession();
@@ -261,6 +270,7 @@ export class OvercryptService {
     this.recompute();
     // Resume with the last known limit; checkIdle re-checks once user settings are readable.
     await this.vault.resume(this.effective.config.autoLockMinutes);
+    this.showLockState(!this.vault.isUnlocked());
     if (this.vault.isUnlocked()) await this.loadUserSettings();
     void this.syncSiteScripts(); // self-healing; not awaited so the first request is not delayed
   }
@@ -367,6 +377,11 @@ export class OvercryptService {
       directory: { url: this.effective.config.directoryUrl, online: c.online, queued: c.queued, lastError: c.lastError },
       autoLockMinutes: this.effective.config.autoLockMinutes,
     };
+  }
+
+  /** Never throws, never waits: the icon is a hint, the status request is the truth. */
+  private showLockState(locked: boolean): void {
+    void this.deps.notifier?.lockState?.(locked).catch(() => undefined);
   }
 
   private async announceLock(): Promise<void> {
@@ -506,6 +521,7 @@ export class OvercryptService {
     if (await this.isRegistered()) throw new OvercryptError(ErrorCode.Conflict, 'already set up; log out first');
     if (await this.vault.isInitialised()) await this.vault.unlock(req.passphrase);
     else await this.vault.create(req.passphrase);
+    this.showLockState(false);
     await this.loadUserSettings();
     const patch: UserSettings = { securityPattern: req.securityPattern };
     if (req.directoryUrl !== undefined && !this.effective.locked.includes('directoryUrl')) patch.directoryUrl = req.directoryUrl;
@@ -525,6 +541,7 @@ export class OvercryptService {
 
     'vault/unlock': async (req) => {
       await this.vault.unlock(req.passphrase);
+      this.showLockState(false);
       await this.loadUserSettings();
       await this.syncSiteScripts();
       await this.notify({ tag: API_TAG, push: 'status/changed', locked: false });

@@ -1,6 +1,9 @@
 /** API additions the popup needs (issue 6): tab status. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HOST, registeredWorld, reportContext, senders } from './fakes';
+import { toolbarIcon } from '../../../lib/service';
+import { HOST, PASSPHRASE, registeredWorld, reportContext, senders } from './fakes';
 
 describe('tab/status', () => {
   it("answers the tab's last reported context with its status (conversation, encryption, recipients, warnings)", async () => {
@@ -56,5 +59,23 @@ describe('backup/status under policy', () => {
     t.policy.value = { requireKeyBackup: true, allowKeyBackup: false };
     await t.service.onPolicyChanged();
     expect((await t.call(senders.popup(), { type: 'backup/status' })).value).toMatchObject({ allowed: false, required: false });
+  });
+});
+
+describe('toolbar icon by lock state', () => {
+  it('the notifier hears every lock and unlock (explicit and auto-lock); the icon paths exist', async () => {
+    const t = await registeredWorld();
+    const states: boolean[] = [];
+    (t.notifier as unknown as { lockState(l: boolean): Promise<void> }).lockState = async (l) => void states.push(l);
+    await t.call(senders.popup(), { type: 'vault/lock' });
+    await t.call(senders.popup(), { type: 'vault/unlock', passphrase: PASSPHRASE });
+    t.clock.advance(16 * 60_000); // past the default 15-minute auto-lock
+    await t.call(senders.popup(), { type: 'status/get' });
+    expect(states).toEqual([true, false, true]);
+    for (const locked of [true, false]) {
+      for (const file of Object.values(toolbarIcon(locked))) expect(existsSync(path.join('public', file)), file).toBe(true);
+    }
+    expect(toolbarIcon(true)['16']).toContain('locked-16');
+    expect(toolbarIcon(false)['48']).toContain('unlocked-48');
   });
 });
