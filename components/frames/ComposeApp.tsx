@@ -23,8 +23,7 @@ export const WARNING_TEXT: Record<ComposeWarning, string> = {
   focusStolen: 'The page took the focus away while you were typing. Check that nothing went into the page, then continue.',
   siteBoxChanged: 'Text appeared in the site’s own box. Sending is blocked; close and reopen secure compose.',
   unapproved: 'New devices will be able to read this conversation. Approve them to send.',
-  keyChanged:
-    'The identity key of someone here changed. Nothing is sent until you compare their new safety number (Overcrypt in the toolbar → Contacts) and verify them again.',
+  keyChanged: 'Someone’s identity key changed: nothing is sent until you verify them again (Overcrypt → Contacts).',
 };
 
 export interface FocusSource {
@@ -57,6 +56,8 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
   const textRef = useRef(text);
   textRef.current = text;
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  /** Set each render: when the user comes back to the frame (from the popup, after verifying), check again. */
+  const onReturn = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     let live = true;
@@ -81,7 +82,10 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
       if (textRef.current.length > 0) setFocusStolen(true);
     };
     // The content script hands us the focus the site's box would have taken: put it in the text box.
-    const onFocus = () => inputRef.current?.focus();
+    const onFocus = () => {
+      inputRef.current?.focus();
+      onReturn.current();
+    };
     focus.addEventListener('blur', onBlur);
     focus.addEventListener('focus', onFocus);
     return () => {
@@ -110,6 +114,10 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
       setNotice(`Could not check again: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
     }
   }, [api, job]);
+
+  onReturn.current = () => {
+    if (recipients.some((r) => r.state === 'keyChanged')) void refresh();
+  };
 
   const send = useCallback(async () => {
     if (!job || blocked || busy || text.trim().length === 0) return;
@@ -180,15 +188,15 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
         <Recipients recipients={recipients} onApprove={approve} approving={busy} />
         {warnings.map((w) => (
           <div class="oc-warning" data-warning={w} key={w} role="alert">
+            {w === 'keyChanged' ? (
+              <button type="button" class="oc-recheck" disabled={busy} onClick={() => void refresh()}>
+                Check again
+              </button>
+            ) : null}
             {WARNING_TEXT[w]}
             {w === 'focusStolen' ? (
               <button type="button" class="oc-continue" onClick={() => setFocusStolen(false)}>
                 Continue
-              </button>
-            ) : null}
-            {w === 'keyChanged' ? (
-              <button type="button" class="oc-recheck" disabled={busy} onClick={() => void refresh()}>
-                I verified again: check
               </button>
             ) : null}
           </div>

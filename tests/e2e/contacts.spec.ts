@@ -1,96 +1,135 @@
 /**
- * Contacts and verification through the real UI, with two browsers in The Lounge (issue 6):
- * bob verifies alice in the popup -> the badge on alice's message in bob's chat turns verified.
- *
- * FIXME (blocked outside the popup, seen 09:28 on 2026-11-25): first run, "Enable Overcrypt on this site" from the
- * popup and the status chip work; in alice's secure compose frame (1280x800 window) the frame extends below the
- * viewport, "Approve 1 new device" stays after a click and Enter does not send. Frames honour keys only while
- * fully visible, so the frame's size/position in The Lounge is the likely cause. Un-fixme once that is fixed.
- * Still to add after it: bob re-registers without a backup -> alice sees "Key changed!" in Contacts before sending.
+ * Contacts and verification through the real popup, with two browsers in The Lounge (issue 6). Setting up the
+ * accounts and the encrypted channel goes through the worker API (tests/fixture/lounge-crypto.ts; first run itself
+ * is driven through the UI in popup.spec.ts); the flows under test go through the popup and our frames only:
+ * - bob verifies alice on the safety-number screen -> alice's messages in bob's chat show the verified badge;
+ * - bob re-registers without a backup (new identity key) -> before alice sends, her popup shows the key change
+ *   loudly, her compose frame refuses to send, and only after she compares and verifies again does it go out.
  */
-import { connectToLounge, expect, test, type ExtensionBrowser } from '../fixture';
-import type { Page } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
+import { expect, reloadLounge, test, type ExtensionBrowser } from '../fixture';
+import {
+  LOUNGE_NAMESPACE,
+  LOUNGE_USERS,
+  callApi,
+  composeFrame,
+  composeInput,
+  enableEncryption,
+  enableSite,
+  expectDecrypted,
+  registerAccount,
+  sendEncrypted,
+  shownMessages,
+  startEncryptedChat,
+} from '../fixture/lounge-crypto';
 
-const NETWORK = 'overcrypttest';
 const POPUP = { width: 380, height: 560 };
 
-async function firstRun(b: ExtensionBrowser, directoryUrl: string, nick: string): Promise<void> {
-  const page = await b.waitForExtensionTab('firstrun.html');
-  await page.getByRole('button', { name: /Create a new account/ }).click();
-  await page.getByLabel('Directory address').fill(directoryUrl);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Account name').fill(`${nick}@${NETWORK}`);
-  await page.getByLabel('Account password', { exact: true }).fill(`${nick} account password`);
-  await page.getByLabel('Repeat the account password').fill(`${nick} account password`);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Passphrase', { exact: true }).fill(`${nick} passphrase`);
-  await page.getByLabel('Repeat the passphrase').fill(`${nick} passphrase`);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Create my keys' }).click();
-  await page.getByRole('button', { name: 'Skip for now' }).click({ timeout: 90_000 });
-  await expect(page.getByTestId('firstrun-done')).toBeVisible();
-  await page.close();
-}
+test.use({ stackOptions: { loungeUsers: [...LOUNGE_USERS] } });
 
-/** Turns encryption on in the open conversation (status chip) and sends one message through the secure compose frame. */
-async function sendEncrypted(page: Page, text: string): Promise<void> {
-  const chip = page.locator('[data-tone] >> visible=true').first();
-  await expect(chip).toBeVisible({ timeout: 30_000 });
-  if ((await chip.getAttribute('data-tone')) !== 'on') await chip.click();
-  const frame = page.frameLocator('iframe[src*="compose-frame.html"]');
-  const compose = frame.locator('textarea');
-  await compose.fill(text, { timeout: 30_000 });
-  // A recipient's device new to this conversation needs a click in the compose frame first.
-  const approve = frame.getByRole('button', { name: /Approve/ });
-  if (await approve.isVisible({ timeout: 5_000 }).catch(() => false)) {
-    await approve.click();
-  }
-  await compose.press('Enter');
-  await expect(compose).toHaveValue('', { timeout: 30_000 });
-}
-
-/** Enables Overcrypt on the chat site from the popup's Status tab (the popup looks at the last used web tab). */
-async function enableSite(b: ExtensionBrowser, chat: Page): Promise<void> {
+/** The popup as the toolbar opens it; it looks at the most recently used web tab (`chat`). */
+async function openPopup(b: ExtensionBrowser, chat: Page): Promise<Page> {
   await chat.bringToFront();
-  const popup = await openPopup(b);
-  await expect(popup.getByTestId('current-host')).toHaveText(new URL(chat.url()).host, { timeout: 30_000 });
-  const enable = popup.getByRole('button', { name: 'Enable Overcrypt on this site' });
-  if (await enable.isVisible()) await enable.click();
-  await expect(enable).toBeHidden({ timeout: 30_000 });
-  await popup.close();
-  await chat.bringToFront();
-}
-
-async function openPopup(b: ExtensionBrowser): Promise<Page> {
   const popup = await b.openPopup();
   await popup.setViewportSize(POPUP);
   return popup;
 }
 
-test.fixme('verify a contact in the popup: the chat badge turns verified', async ({ stack, alice, bob }) => {
+async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+}
+
+/** Contacts tab -> the contact -> safety number (12 groups of 5 digits and a QR code) -> "mark as verified". */
+async function verifyInPopup(popup: Page, identity: string, testInfo: TestInfo, prefix: string, again = false): Promise<void> {
+  await popup.getByRole('tab', { name: 'Contacts' }).click();
+  await popup.getByRole('button', { name: `Open ${identity}` }).click();
+  await expect(popup.locator('.digit-group')).toHaveCount(12);
+  await shot(popup, testInfo, `${prefix}-safety-number`);
+  await popup.getByRole('button', { name: again ? 'The new numbers match: verify again' : 'The numbers match: mark as verified' }).click();
+  await expect(popup.getByText(`${identity} is verified.`)).toBeVisible({ timeout: 30_000 });
+  await shot(popup, testInfo, `${prefix}-verified`);
+}
+
+test('verify a contact in the popup: the chat badge turns verified', async ({ stack, alice, bob }, testInfo) => {
   test.setTimeout(300_000);
   test.skip(!stack.directory, 'needs the directory server');
-  await firstRun(alice, stack.directory!.url, 'alice');
-  await firstRun(bob, stack.directory!.url, 'bob');
-  const a = await connectToLounge(await alice.context.newPage(), stack.lounge.url, 'alice');
-  const b = await connectToLounge(await bob.context.newPage(), stack.lounge.url, 'bob');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob }, { verify: false });
+  const aliceId = `alice@${LOUNGE_NAMESPACE}`;
 
-  await enableSite(alice, a.page);
-  await enableSite(bob, b.page);
   await sendEncrypted(a.page, 'hello bob, verify me');
-  const badge = b.page.frameLocator('iframe[src*="display-frame.html"]').last().locator('[data-badge]');
-  await expect(badge).toHaveAttribute('data-badge', 'firstSeen', { timeout: 60_000 });
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: 'hello bob, verify me', author: aliceId, badge: 'firstSeen' });
+  await b.page.screenshot({ path: testInfo.outputPath('bob-chat-first-seen.png') });
 
-  const popup = await openPopup(bob);
+  const popup = await openPopup(bob, b.page);
   await popup.getByRole('tab', { name: 'Contacts' }).click();
-  await popup.getByRole('button', { name: `Open alice@${NETWORK}` }).click();
-  await expect(popup.locator('.digit-group')).toHaveCount(12);
-  await popup.getByRole('button', { name: 'The numbers match: mark as verified' }).click();
-  await expect(popup.getByText(`alice@${NETWORK} is verified.`)).toBeVisible();
-  await b.page.bringToFront();
-  await b.page.reload();
-  await b.openChannel('#overcrypt').catch(() => undefined);
-  await expect(b.page.frameLocator('iframe[src*="display-frame.html"]').last().locator('[data-badge]')).toHaveAttribute(
-    'data-badge', 'verified', { timeout: 60_000 },
-  );
+  const row = popup.getByTestId('contact').filter({ hasText: aliceId });
+  await expect(row).toContainText('Not verified');
+  await shot(popup, testInfo, 'bob-contacts-before');
+  await verifyInPopup(popup, aliceId, testInfo, 'bob');
+  await popup.getByRole('button', { name: 'All contacts' }).click();
+  await expect(row).toContainText('Verified');
+  await popup.close();
+
+  // The next message carries the verified badge, and so does the earlier one once the chat shows it again.
+  await sendEncrypted(a.page, 'now you know it is me');
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: 'now you know it is me', author: aliceId, badge: 'verified' });
+  await reloadLounge(b);
+  await expectDecrypted(shownMessages(b.page, 'alice').first(), { text: 'hello bob, verify me', badge: 'verified' });
+  await b.page.screenshot({ path: testInfo.outputPath('bob-chat-verified.png') });
+});
+
+test('key change: bob re-registers without a backup; alice sees it before sending and must verify again', async ({ stack, alice, bob }, testInfo) => {
+  test.setTimeout(360_000);
+  test.skip(!stack.directory, 'needs the directory server');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob }, { verify: true });
+  const bobId = `bob@${LOUNGE_NAMESPACE}`;
+  await sendEncrypted(a.page, 'before the change');
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: 'before the change', badge: 'verified' });
+
+  // bob loses his browser data and sets up again without a backup: a new identity key for the same account.
+  await callApi(bob, { type: 'account/logout', revokeCard: false, confirmWithoutBackup: true });
+  await registerAccount(bob, { directoryUrl: stack.directory!.url, nick: 'bob' });
+  await enableSite(bob, stack.lounge.url);
+
+  // alice, before sending anything: the popup says so loudly on the chat's status and in Contacts.
+  const popup = await openPopup(alice, a.page);
+  await expect(popup.getByRole('alert').filter({ hasText: `The identity key of ${bobId} changed` })).toBeVisible({ timeout: 30_000 });
+  await shot(popup, testInfo, 'alice-home-key-changed');
+  await popup.getByRole('tab', { name: 'Contacts' }).click();
+  const row = popup.getByTestId('contact').filter({ hasText: bobId });
+  await expect(row).toContainText('Key changed!');
+  await expect(row).toHaveClass(/alarm/);
+  await shot(popup, testInfo, 'alice-contacts-key-changed');
+
+  // The compose frame refuses to send to the changed key.
+  const input = composeInput(a.page);
+  await input.fill('after the change');
+  await input.press('Enter');
+  await expect(composeFrame(a.page).locator('[data-warning="keyChanged"]')).toBeVisible({ timeout: 30_000 });
+  await expect(input).toHaveValue('after the change');
+  await a.page.screenshot({ path: testInfo.outputPath('alice-compose-refused.png') });
+
+  // alice compares the new safety number and verifies again: the explanation is on the contact's screen.
+  await popup.getByRole('button', { name: `Open ${bobId}` }).click();
+  await expect(popup.getByText(`The identity key of ${bobId} changed`)).toBeVisible();
+  await shot(popup, testInfo, 'alice-contact-changed-explained');
+  await popup.getByRole('button', { name: 'All contacts' }).click();
+  await verifyInPopup(popup, bobId, testInfo, 'alice', true);
+  await popup.close();
+
+  // Now it goes out, to bob's new device (approved in the compose frame like any new device).
+  // Keyboard activation: in The Lounge's 800 px window the frame's footer sits at the window's edge, where a
+  // mouse click at the button's coordinates does not reach it (see the report; the frame layout is issue 5's).
+  await composeFrame(a.page).getByRole('button', { name: 'Check again' }).press('Enter');
+  await expect(composeFrame(a.page).locator('[data-warning="keyChanged"]')).toHaveCount(0, { timeout: 30_000 });
+  await composeFrame(a.page).getByRole('button', { name: 'Approve 1 new device' }).press('Enter');
+  await expect(composeFrame(a.page).locator('.oc-recipients')).toHaveAttribute('data-devices', '2', { timeout: 30_000 });
+  // Typing went on in the popup meanwhile: the frame asks to confirm nothing went into the page.
+  const carryOn = composeFrame(a.page).getByRole('button', { name: 'Continue' });
+  if (await carryOn.isVisible()) await carryOn.press('Enter');
+  await input.press('Enter');
+  await expect(input).toHaveValue('', { timeout: 30_000 });
+  await reloadLounge(b);
+  await enableEncryption(b.page);
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: 'after the change' });
 });

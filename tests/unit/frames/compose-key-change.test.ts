@@ -59,10 +59,31 @@ describe('ComposeApp after a key change', () => {
     expect(root.querySelector('button.oc-approve')!.textContent).toContain('Approve 1 new device');
   });
 
+  it('coming back to the frame (focus) checks again while a key change is shown', async () => {
+    let bob = bobChanged;
+    const focus = new FocusTarget();
+    const api = fakeApi((req: ApiRequest) => {
+      if (req.type === 'compose/claim') return job([bobChanged, me]);
+      if (req.type === 'compose/approve') return { recipients: [bob, me] };
+      throw new Error(req.type);
+    });
+    await mount(h(ComposeApp, { api, handle: HANDLE, visible: true, focus: focus as never }), root);
+    expect(root.querySelector('[data-warning="keyChanged"]')).not.toBeNull();
+    bob = bobAgain;
+    await act(() => void focus.dispatchEvent(new Event('focus')));
+    await settle();
+    expect(root.querySelector('[data-warning="keyChanged"]')).toBeNull();
+    expect(api.calls.filter((c) => c.type === 'compose/approve')).toHaveLength(1);
+    // No key change shown: focus asks nothing.
+    await act(() => void focus.dispatchEvent(new Event('focus')));
+    await settle();
+    expect(api.calls.filter((c) => c.type === 'compose/approve')).toHaveLength(1);
+  });
+
   it('a recipient already changed when the frame opens: blocked from the start', async () => {
     const api = fakeApi((req: ApiRequest) => (req.type === 'compose/claim' ? job([bobChanged, me]) : undefined));
     await mount(h(ComposeApp, { api, handle: HANDLE, visible: true, focus: new FocusTarget() as never }), root);
-    expect(root.querySelector('[data-warning="keyChanged"]')!.textContent).toContain('identity key of someone here changed');
+    expect(root.querySelector('[data-warning="keyChanged"]')!.textContent).toContain('identity key changed');
     expect(root.querySelector('.oc-compose')!.getAttribute('data-state')).toBe('blocked');
   });
 });
