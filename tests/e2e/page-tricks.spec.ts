@@ -43,7 +43,7 @@ test('alice\'s armor from a DM, re-posted in the channel under carol\'s name, sh
   await a.channel('#overcrypt').locator('.userlist .user[data-name="bob"]').click({ button: 'right' });
   await a.page.getByText('Direct messages', { exact: true }).click();
   await expect(a.page.locator('.chat-view[data-type="query"][aria-label="bob"]')).toBeVisible();
-  await enableEncryption(a.page);
+  await enableEncryption(a.page, 'bob');
   await approveRecipients(a.page, 2);
   const secret = 'only for you, bob: the vault code is 7-3-1';
   await sendEncrypted(a.page, secret);
