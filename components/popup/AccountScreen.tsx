@@ -51,7 +51,7 @@ function AutoLock(props: { settings: SettingsView; onSaved: (s: SettingsView) =>
           max={1440}
           value={value}
           onInput={setValue}
-          lockedReason={locked ? t('policy_lockedReason') : undefined}
+          lockedReason={locked ? (props.settings.lockedReasons?.autoLockMinutes ?? t('policy_lockedReason')) : undefined}
           invalid={locked ? undefined : invalid}
         />
         {!locked && (

@@ -78,7 +78,7 @@ function TargetSetting(props: { settings: SettingsView; onSaved: (s: SettingsVie
           max={1000}
           value={value}
           onInput={setValue}
-          lockedReason={locked ? t('policy_lockedReason') : undefined}
+          lockedReason={locked ? (props.settings.lockedReasons?.prekeyTarget ?? t('policy_lockedReason')) : undefined}
           hint={t('keys_targetHint')}
           invalid={locked ? undefined : invalid}
         />

@@ -232,6 +232,8 @@ export interface SettingsView {
   user: UserSettings;
   /** Dotted keys policy decides; the UI shows them locked. */
   locked: string[];
+  /** For each key in `locked`: why, in plain words. */
+  lockedReasons: Record<string, string>;
 }
 
 export interface EffectiveSettingsView {

@@ -148,3 +148,30 @@ function refuse(key: string): never {
 function lowerKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
 }
+
+/** Why each locked key is locked, in plain words for the UI (every lock comes from the organisation's policy). */
+const KEY_REASONS: Record<string, string> = {
+  directoryUrl: 'Your organisation sets the directory.',
+  autoLockMinutes: 'Your organisation sets when Overcrypt locks itself.',
+  prekeyTarget: 'Your organisation sets how many one-time prekeys are kept.',
+  allowKeyBackup: 'Your organisation decides whether key backups are allowed.',
+  requireKeyBackup: 'Your organisation requires a key backup.',
+  appPublicKey: 'Your organisation pins the directory’s key.',
+  orgCardId: 'Your organisation configures its backup card.',
+  orgPublicKey: 'Your organisation configures its backup card.',
+  identityHint: 'Your organisation sets how account names are formed.',
+  extraSiteAdapters: 'Your organisation adds site adapters.',
+};
+
+export function lockedReasons(effective: Effective): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of effective.locked) {
+    if (key.startsWith('sites.')) {
+      const host = key.slice('sites.'.length).replace(/\.mode$/, '');
+      out[key] = effective.config.sites.find((s) => s.host === host)?.lockedReason ?? 'Set by your organisation.';
+    } else {
+      out[key] = KEY_REASONS[key] ?? 'Set by your organisation.';
+    }
+  }
+  return out;
+}

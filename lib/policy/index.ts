@@ -6,6 +6,7 @@ export {
   isEncryptionOn,
   conversationKey,
   siteOf,
+  lockedReasons,
   DEFAULTS,
   type Defaults,
   type Effective,

@@ -21,6 +21,7 @@ import {
   conversationKey,
   effectiveConfig,
   isEncryptionOn,
+  lockedReasons,
   parseManagedPolicy,
   siteOf,
   type Effective,
@@ -843,7 +844,7 @@ export class OvercryptService {
     void forcedModes;
     void conversations;
     void securityPattern;
-    return { effective, user: this.user, locked: [...this.effective.locked] };
+    return { effective, user: this.user, locked: [...this.effective.locked], lockedReasons: lockedReasons(this.effective) };
   }
 
   private requireBackupAllowed(): void {

@@ -18,6 +18,7 @@ const settings = (locked: string[] = [], dir = 'https://dir.corp.test'): Setting
   effective: { directoryUrl: dir, autoLockMinutes: 15, prekeyTarget: 100, allowKeyBackup: true, requireKeyBackup: false, sites: [], extraSiteAdapters: [], identityHint: '{user}@corp.test' },
   user: {},
   locked,
+  lockedReasons: Object.fromEntries(locked.map((k) => [k, `why ${k} is locked`])),
 });
 const registered = { identity: 'alice@irc.test', deviceCardId: 'd'.repeat(64), fingerprint: 'abcdef0123456789' };
 

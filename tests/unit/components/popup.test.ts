@@ -26,6 +26,7 @@ const settingsView = (locked: string[] = [], patch: Partial<SettingsView['effect
   },
   user: {},
   locked,
+  lockedReasons: Object.fromEntries(locked.map((k) => [k, `why ${k} is locked`])),
 });
 
 async function openApp(handlers: Handlers, envPatch = {}, screen?: 'keys' | 'devices' | 'contacts' | 'backup' | 'sites' | 'account') {
@@ -246,7 +247,7 @@ describe('keys and PFS', () => {
     const locked = await waitFor(() => byLabel(msg('keys_targetLabel')), 'locked target');
     expect(locked.disabled).toBe(true);
     expect(locked.value).toBe('250');
-    expect(text()).toContain(msg('policy_lockedReason'));
+    expect(text()).toContain('why prekeyTarget is locked'); // the worker's reason (SettingsView.lockedReasons)
     expect(queryButton(msg('common_save'))).toBeUndefined();
   });
 });

@@ -79,3 +79,14 @@ describe('toolbar icon by lock state', () => {
     expect(toolbarIcon(false)['48']).toContain('unlocked-48');
   });
 });
+
+describe('settings/get', () => {
+  it('carries a reason for every locked key', async () => {
+    const t = await registeredWorld();
+    t.policy.value = { autoLockMinutes: 5 };
+    await t.service.onPolicyChanged();
+    const view = (await t.call(senders.popup(), { type: 'settings/get' })).value;
+    expect(view.locked).toEqual(['autoLockMinutes']);
+    expect(view.lockedReasons).toEqual({ autoLockMinutes: expect.stringMatching(/organisation/) });
+  });
+});
