@@ -53,12 +53,15 @@ export function installStubWorker(s: StubScenario): void {
   ];
   const settings = () => ({
     effective: {
-      directoryUrl: dir.url, autoLockMinutes: 15, prekeyTarget: state.target, allowKeyBackup: true, sites: sites(), extraSiteAdapters: [],
+      directoryUrl: dir.url, autoLockMinutes: 15, prekeyTarget: state.target, allowKeyBackup: true, requireKeyBackup: false, sites: sites(), extraSiteAdapters: [],
       ...(s.policy ? { identityHint: '{user}@corp.example' } : {}),
     },
     user: {},
     locked: s.policy ? ['directoryUrl', 'prekeyTarget'] : [],
+    lockedReasons: s.policy ? { directoryUrl: 'Your organisation sets the directory.', prekeyTarget: 'Your organisation sets how many one-time prekeys are kept.' } : {},
   });
+  const pageStatus = () => ({ siteEnabled: true, siteLocked: false, mode: 'forward-secret', modeLocked: false, encryptionOn: true, locked: false, registered: true,
+    recipients: { people: 3, devices: 5 }, warnings: [{ kind: 'keyChanged', identity: 'bob@irc.local' }] });
   const fail = (code: string, message: string) => ({ ok: false, error: { code, message } });
   const handle = (r: Record<string, unknown>): unknown => {
     switch (r.type) {
@@ -73,9 +76,9 @@ export function installStubWorker(s: StubScenario): void {
       case 'account/register': case 'account/restore':
         state.registered = true; state.locked = false;
         return { identity: r.identity, deviceCardId: 'a'.repeat(64), fingerprint: '3f9a1c07b2e45d68' };
-      case 'page/status':
-        return { siteEnabled: true, siteLocked: false, mode: 'forward-secret', modeLocked: false, encryptionOn: true, locked: false, registered: true,
-          recipients: { people: 3, devices: 5 }, warnings: [{ kind: 'keyChanged', identity: 'bob@irc.local' }] };
+      case 'page/status': return pageStatus();
+      // What the content script in the chat tab reported (the stub has no content script: it answers for any tab).
+      case 'tab/status': return { ...pageStatus(), host: '127.0.0.1:9000', adapterId: 'thelounge', conversationId: '#overcrypt', conversationTitle: '#overcrypt' };
       case 'sites/list': return sites();
       case 'sites/toggle': return sites();
       case 'prekeys/status': return { onServer: state.prekeys, target: state.target, signedPrekeyCreatedAt: s.now - 9 * day };
