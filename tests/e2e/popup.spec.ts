@@ -232,9 +232,21 @@ test.describe('real worker', () => {
 
     const page = await b.waitForExtensionTab(FIRST_RUN);
     const started = performance.now();
+    // Record the worker's progress pushes as the first-run page receives them (what its step list shows).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { ocProgress: string[] }).ocProgress = seen;
+      const chrome = (globalThis as unknown as { chrome: { runtime: { onMessage: { addListener(f: (m: unknown) => void): void } } } }).chrome;
+      chrome.runtime.onMessage.addListener((m) => {
+        const p = m as { push?: string; op?: string; step?: string };
+        if (p?.push === 'progress' && p.op === 'account/register' && p.step) seen.push(p.step);
+      });
+    });
     await fillFirstRun(page, 'create');
     await expectCreated(page, 'Back up your keys', '31-real-firstrun-register-error');
     const publishedMs = performance.now() - started;
+    const steps = await page.evaluate(() => (globalThis as unknown as { ocProgress: string[] }).ocProgress);
+    expect(steps).toEqual(['identityKey', 'deviceCard', 'publish', 'prekeys']);
     aliceCard = activeCards(directory.dbFile, ALICE)[0];
     expect(aliceCard).toMatch(/^[0-9a-f]{64}$/);
     console.log(`first-run tab -> card published: ${Math.round(publishedMs)} ms (scripted typing included)`);
