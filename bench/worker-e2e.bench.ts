@@ -1,0 +1,136 @@
+/**
+ * The background worker in real Chromium (built test extension, real directory on loopback), measured the way a
+ * page uses it: our content script (its isolated world) and our compose/display frames calling runtime messaging.
+ *
+ * - worker.e2e.coldFirstDecrypt: worker stopped (CDP) -> armor/found from the content script + display/fetch from
+ *   the display frame of a message not seen before; wall clock from the test process (p50 of COLD_RUNS).
+ * - worker.e2e.warmEncrypt / warmDecrypt p50/p95: one message's round trip, timed inside the page around each
+ *   sendMessage (encrypt = compose/submit in the frame + compose/output in the content script; decrypt =
+ *   armor/found in the content script + display/fetch in the frame).
+ *
+ *   npx tsx bench/worker-e2e.bench.ts        (also part of `npm run bench`)
+ */
+import type { Frame } from '@playwright/test';
+import { isMain, percentile, runStandalone, type Metrics } from './metric';
+import { buildExtension } from '../tests/harness/build-extension';
+import { startDirectory } from '../tests/harness/directory';
+import { launchExtensionBrowser, type ExtensionBrowser } from '../tests/fixture/extension-browser';
+import { API_ENVELOPE_TAG, setUpParties, startTestSite, type Chat, type TestSite } from '../tests/fixture/register';
+
+const WARM_RUNS = Number(process.env.BENCH_WORKER_E2E_RUNS ?? 200);
+const COLD_RUNS = Number(process.env.BENCH_WORKER_E2E_COLD_RUNS ?? 7);
+const CONVERSATION = '#bench';
+
+/** Sends one envelope from a frame of ours, timed inside the page. */
+async function timedInFrame(frame: Frame, request: unknown): Promise<{ reply: any; ms: number }> {
+  return frame.evaluate(
+    async ([tag, req]) => {
+      const t = performance.now();
+      const reply = await (globalThis as any).chrome.runtime.sendMessage({ tag, request: req });
+      return { reply, ms: performance.now() - t };
+    },
+    [API_ENVELOPE_TAG, request] as const,
+  );
+}
+
+/** Sends one envelope from the content script's isolated world, timed there. */
+async function timedInContentScript(chat: Chat, request: unknown): Promise<{ reply: any; ms: number }> {
+  return chat.cs.evaluate(
+    `async ([tag, req]) => { const t = performance.now(); const reply = await chrome.runtime.sendMessage({ tag, request: req }); return { reply, ms: performance.now() - t }; }`,
+    [API_ENVELOPE_TAG, request],
+  );
+}
+
+function frameOf(chat: Chat, file: string): Frame {
+  const f = chat.page.frames().find((x) => x.url().includes(`/${file}`));
+  if (!f) throw new Error(`no ${file} in the chat tab`);
+  return f;
+}
+
+function must<T>(r: { reply: any }, what: string): T {
+  if (!r.reply?.ok) throw new Error(`${what}: ${JSON.stringify(r.reply)}`);
+  return r.reply.value as T;
+}
+
+export async function run(): Promise<Metrics> {
+  const { dir } = await buildExtension();
+  const [directory, site] = await Promise.all([startDirectory(), startTestSite()]);
+  const browsers: ExtensionBrowser[] = [];
+  try {
+    for (const name of ['bench-alice', 'bench-bob']) browsers.push(await launchExtensionBrowser({ extensionDir: dir, name }));
+    const [a, b] = await setUpParties(
+      [
+        { browser: browsers[0]!, handle: 'alice' },
+        { browser: browsers[1]!, handle: 'bob' },
+      ],
+      { directoryUrl: directory.url, site: site as TestSite, conversationId: CONVERSATION },
+    );
+    const { jobId } = await a!.chat.openCompose(CONVERSATION);
+    const aCompose = frameOf(a!.chat, 'compose-frame.html');
+    const bDisplay = frameOf(b!.chat, 'display-frame.html');
+
+    /** Per API call, for the breakdown (ms inside the page). */
+    const calls: Record<string, number[]> = { 'compose/submit': [], 'compose/output': [], 'armor/found': [], 'display/fetch': [] };
+    const encryptOne = async (text: string) => {
+      const submit = await timedInFrame(aCompose, { type: 'compose/submit', jobId, plaintext: text });
+      must(submit, 'compose/submit');
+      const output = await timedInContentScript(a!.chat, { type: 'compose/output', jobId });
+      const parts = must<{ outputs: { parts: string[] }[] }>(output, 'compose/output').outputs.at(-1)!.parts;
+      calls['compose/submit']!.push(submit.ms);
+      calls['compose/output']!.push(output.ms);
+      return { parts, ms: submit.ms + output.ms };
+    };
+    const decryptOne = async (parts: string[]) => {
+      const found = await timedInContentScript(b!.chat, { type: 'armor/found', host: site.host, conversationId: CONVERSATION, pageAuthor: 'alice', parts });
+      const fetched = await timedInFrame(bDisplay, { type: 'display/fetch', handle: must<{ handle: string }>(found, 'armor/found').handle });
+      const shown = must<{ ok: boolean; plaintext?: string }>(fetched, 'display/fetch');
+      if (!shown.ok) throw new Error(`display/fetch: ${JSON.stringify(shown)}`);
+      calls['armor/found']!.push(found.ms);
+      calls['display/fetch']!.push(fetched.ms);
+      return { plaintext: shown.plaintext!, ms: found.ms + fetched.ms };
+    };
+
+    // Warm-up: sessions, sender keys and distributions in place; the JIT settled.
+    for (let i = 0; i < 20; i++) await decryptOne((await encryptOne(`warm-up ${i}`)).parts);
+
+    for (const list of Object.values(calls)) list.length = 0; // warm-up not counted
+    const enc: number[] = [];
+    const dec: number[] = [];
+    for (let i = 0; i < WARM_RUNS; i++) {
+      const text = `bench message ${i}: ${'lorem ipsum '.repeat(8)}`;
+      const e = await encryptOne(text);
+      const d = await decryptOne(e.parts);
+      if (d.plaintext !== text) throw new Error('decrypted text differs');
+      enc.push(e.ms);
+      dec.push(d.ms);
+    }
+
+    const breakdown: Metrics = Object.fromEntries(
+      Object.entries(calls).map(([call, ms]) => [`worker.e2e.call.${call}.p50`, { value: percentile(ms, 50), unit: 'ms', target: null, better: 'lower' as const }]),
+    );
+    const cold: number[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const { parts } = await encryptOne(`cold start ${i}`);
+      await browsers[1]!.stopServiceWorker();
+      const t = performance.now();
+      await decryptOne(parts);
+      cold.push(performance.now() - t);
+    }
+
+    return {
+      ...breakdown,
+      'worker.e2e.coldFirstDecrypt': { value: percentile(cold, 50), unit: 'ms', target: 250, better: 'lower' },
+      'worker.e2e.coldFirstDecrypt.max': { value: Math.max(...cold), unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.warmEncrypt.p50': { value: percentile(enc, 50), unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.warmEncrypt.p95': { value: percentile(enc, 95), unit: 'ms', target: 5, better: 'lower' },
+      'worker.e2e.warmDecrypt.p50': { value: percentile(dec, 50), unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.warmDecrypt.p95': { value: percentile(dec, 95), unit: 'ms', target: 5, better: 'lower' },
+    };
+  } finally {
+    for (const br of browsers) await br.close();
+    await site.close();
+    await directory.stop();
+  }
+}
+
+if (isMain(import.meta.url)) await runStandalone('worker end to end (Chromium, built extension)', run);
