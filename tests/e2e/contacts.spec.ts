@@ -61,6 +61,11 @@ test('verify a contact in the popup: the chat badge turns verified', async ({ st
   await b.page.screenshot({ path: testInfo.outputPath('bob-chat-first-seen.png') });
 
   const popup = await openPopup(bob, b.page);
+  // Status: the chat tab as its content script reported it (tab/status): adapter, conversation, encryption on.
+  await expect(popup.getByTestId('current-conversation')).toHaveText('#overcrypt', { timeout: 30_000 });
+  await expect(popup.getByText('thelounge')).toBeVisible();
+  await expect(popup.getByText('encrypted', { exact: true })).toBeVisible();
+  await shot(popup, testInfo, 'bob-home');
   await popup.getByRole('tab', { name: 'Contacts' }).click();
   const row = popup.getByTestId('contact').filter({ hasText: aliceId });
   await expect(row).toContainText('Not verified');
