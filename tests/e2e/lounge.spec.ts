@@ -17,7 +17,10 @@ import {
 } from '../fixture';
 import {
   ARMOR_PATTERN,
+  HIDE_COMPOSE,
   approveRecipients,
+  displayOf,
+  startEncryptedChat,
   plaintextLeaks,
   LOUNGE_NAMESPACE,
   enableEncryption,
@@ -140,4 +143,40 @@ test('alice and bob talk encrypted in #overcrypt; the wire and the page see only
     type: 'timings (ms)',
     description: JSON.stringify({ setup: Math.round(setupMs), helloToBob: Math.round(helloMs), longMessage: Math.round(longMs) }),
   });
+});
+
+test('tampered armor (one character changed, sent raw on IRC) shows "could not decrypt: tampered"; the page still works', async ({
+  stack,
+  alice,
+  bob,
+  ircClient,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  test.skip(!stack.directory, 'needs the directory server');
+  const carol = await ircClient('carol');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob });
+  const original = 'pay 100 to bob';
+  await sendEncrypted(a.page, original);
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: original, badge: 'verified' });
+  const onWire = await carol.waitForMessage((m) => m.from === 'alice');
+  expect(onWire.text).toMatch(ARMOR_PATTERN);
+
+  // One character in the middle of the data changed to another base62 character.
+  const i = Math.floor(onWire.text.length / 2);
+  const c = onWire.text[i]!;
+  const tampered = onWire.text.slice(0, i) + (c === 'A' ? 'B' : 'A') + onWire.text.slice(i + 1);
+  carol.privmsg('#overcrypt', tampered);
+  const shown = displayOf(shownMessages(b.page, 'carol').last());
+  await expect(shown.badge).toHaveText('could not decrypt: tampered', { timeout: 60_000 });
+  await expect(shown.badge).toHaveAttribute('data-badge', 'couldNotDecrypt');
+  await expect(shown.body).toHaveCount(0);
+  await shownMessages(b.page, 'carol').last().screenshot({ path: testInfo.outputPath('bob-tampered-message.png'), style: HIDE_COMPOSE });
+
+  // The page still works: plain IRC text shows as it is, and the next encrypted message decrypts.
+  carol.privmsg('#overcrypt', 'just plain words from carol');
+  await expect(b.messages('carol').last().locator('.content')).toHaveText('just plain words from carol');
+  const next = 'still working after the tampering';
+  await sendEncrypted(a.page, next);
+  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: next, author: `alice@${LOUNGE_NAMESPACE}`, badge: 'verified' });
+  await expectDecrypted(shownMessages(b.page, 'alice').first(), { text: original, badge: 'verified' });
 });

@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from '../fixture';
 import {
   COMPOSE_FRAME,
+  HIDE_COMPOSE,
   DISPLAY_FRAME,
   LOUNGE_NAMESPACE,
   LOUNGE_USERS,
@@ -33,7 +34,7 @@ test('alice\'s armor from a DM, re-posted in the channel under carol\'s name, sh
   alice,
   bob,
   ircClient,
-}) => {
+}, testInfo) => {
   test.skip(!stack.directory, 'needs the directory server');
   const carol = await ircClient('carol');
   const { a, b } = await startEncryptedChat(stack, { alice, bob });
@@ -60,6 +61,7 @@ test('alice\'s armor from a DM, re-posted in the channel under carol\'s name, sh
   // The cryptographic sender is alice, in the frame's own author element (not carol, whom the page names).
   await expect(shown.author).toHaveText(ALICE);
   await expect(shown.author).toHaveAttribute('data-identity', ALICE);
+  await reposted.screenshot({ path: testInfo.outputPath('bob-mismatch-message.png'), style: HIDE_COMPOSE });
 });
 
 test('the page cannot drive our frames: its postMessages and its own embeds of our frame pages render nothing', async ({ stack, alice, bob }) => {
@@ -169,7 +171,7 @@ test('the page steals the focus while alice types: a warning, nothing sent, noth
   await expect(statusChip(a.page)).toHaveText(/Encrypted/);
 });
 
-test('a plaintext with U+202E and a fake "✔ carol (verified):" line renders as one message from alice', async ({ stack, alice, bob, ircClient }) => {
+test('a plaintext with U+202E and a fake "✔ carol (verified):" line renders as one message from alice', async ({ stack, alice, bob, ircClient }, testInfo) => {
   test.skip(!stack.directory, 'needs the directory server');
   const carol = await ircClient('carol');
   const { a, b } = await startEncryptedChat(stack, { alice, bob });
@@ -188,6 +190,7 @@ test('a plaintext with U+202E and a fake "✔ carol (verified):" line renders as
   await expect(shown.frame.locator('.oc-author')).toHaveCount(1);
   await expect(shown.frame.locator('.oc-header')).not.toContainText('carol');
   expect(await shown.body.evaluate((el) => el.children.length)).toBe(0); // text only, no elements
+  await message.screenshot({ path: testInfo.outputPath('bob-bidi-message.png'), style: HIDE_COMPOSE });
   // The page shows one IRC message from alice for it (armor has no newline), nothing from carol.
   await expect(b.messages('carol')).toHaveCount(0);
   const fromAlice = await carol.waitForMessage((m) => m.from === 'alice');
