@@ -95,6 +95,8 @@ export async function run(): Promise<Metrics> {
       'lounge.history1000.longest_task_while_overcrypt_works': { value: history.longestTaskMs, unit: 'ms', target: 50, better: 'lower' },
       'lounge.history1000.longest_task_any': { value: history.longestAnyTaskMs, unit: 'ms', target: null, better: 'lower' },
       'lounge.history1000.messages': { value: armors.length, unit: 'count', target: null, better: 'higher' },
+      'lounge.history1000.frames_placed': { value: history.framesPlaced, unit: 'count', target: armors.length, better: 'higher' },
+      'lounge.history1000.visible_frames': { value: history.visibleCount, unit: 'count', target: null, better: 'higher' },
     };
   } finally {
     server?.close();
@@ -238,7 +240,12 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number)
   });
   await page.goto(url);
   const navStart = await page.evaluate(() => performance.timeOrigin);
-  await page.waitForFunction((n) => document.querySelectorAll('iframe[data-overcrypt="display-frame"]').length >= n, total, { timeout: 120_000, polling: 250 });
+  // Every message should get its frame; if not all do within the limit, the metrics cover the frames placed and
+  // `frames_placed` says how many (all_plaintext is then at least the limit).
+  const limitMs = 90_000;
+  const complete = await page
+    .waitForFunction((n) => document.querySelectorAll('iframe[data-overcrypt="display-frame"]').length >= n, total, { timeout: limitMs, polling: 250 })
+    .then(() => true, () => false);
   const frames = page.locator(DISPLAY_FRAME);
   const viewport = page.viewportSize() ?? { width: 1280, height: 800 };
   const shownAt: number[] = [];
@@ -264,7 +271,8 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number)
   return {
     visibleMs: visibleDone - navStart,
     visibleAfterFirstFrameMs: visibleDone - (navStart + host.firstFrameAt),
-    allMs: Math.max(...shownAt) - navStart,
+    allMs: complete ? Math.max(...shownAt) - navStart : Math.max(limitMs, Math.max(...shownAt) - navStart),
+    framesPlaced: count,
     longestTaskMs: Math.max(0, ...host.tasks.filter((t) => t.start + t.duration >= host.firstFrameAt).map((t) => t.duration)),
     longestAnyTaskMs: Math.max(0, ...host.tasks.map((t) => t.duration)),
     visibleCount: visibleTimes.length,
