@@ -8,7 +8,9 @@ export default defineConfig({
   testDir: 'tests/e2e',
   outputDir: 'test-results',
   workers: 1,
-  retries: 0,
+  // On CI a failed test runs again, at most twice; Playwright reports it as flaky, and flaky tests are named in the
+  // closing notes. Known cause: the compose frame's focus guard can fire when The Lounge re-focuses its own box.
+  retries: process.env.CI ? 2 : 0,
   fullyParallel: false,
   timeout: 120_000,
   expect: { timeout: 15_000 },
