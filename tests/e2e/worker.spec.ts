@@ -3,7 +3,7 @@
  * (its isolated world) and our compose/display frames do: a long two-party exchange with the worker stopped between
  * and during operations, and two tabs sending at once on one conversation.
  *
- * OVERCRYPT_E2E_MESSAGES (default 500, see below) sets the exchange's length; OVERCRYPT_E2E_TAB_MESSAGES (default 200) the
+ * OVERCRYPT_E2E_MESSAGES (default 1000, see below) sets the exchange's length; OVERCRYPT_E2E_TAB_MESSAGES (default 200) the
  * messages per tab in the concurrent test.
  */
 import { expect, test, type ExtensionBrowser } from '../fixture';
@@ -13,10 +13,10 @@ import { dearmor, EnvelopeKind } from '../../lib/wire';
 import { parseGroupMessage } from '../../lib/senderkeys/message';
 
 /**
- * The issue asks for 1,000. On this shared 2-core box a 1,000-message run took 3.6 min at best and 7.8 min under
- * load, so the default is 500 (about 2-4 min); OVERCRYPT_E2E_MESSAGES=1000 runs the full count.
+ * The issue asks for 1,000 (3.6 min alone on this 2-core box, 7.8 min when other work loads it; the timeout scales
+ * with the count). OVERCRYPT_E2E_MESSAGES=200 makes a quick local run.
  */
-const EXCHANGE_MESSAGES = Number(process.env.OVERCRYPT_E2E_MESSAGES ?? 500);
+const EXCHANGE_MESSAGES = Number(process.env.OVERCRYPT_E2E_MESSAGES ?? 1000);
 const TAB_MESSAGES = Number(process.env.OVERCRYPT_E2E_TAB_MESSAGES ?? 200);
 /** Messages per turn: one side sends a batch, the other shows it, then the other way round. */
 const BATCH = 10;
