@@ -8,8 +8,9 @@ import type { SettingsView, Status } from '../../lib/api';
 import { useUi } from '../context';
 import { useAction, useLoad } from '../hooks';
 import { t } from '../i18n';
-import { Badge, Checkbox, passwordProblem, Section, Spinner, Success, TextField } from '../ui/controls';
+import { Badge, Checkbox, Section, Spinner, TextField } from '../ui/controls';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { ChangeSecretForm } from '../ChangeSecretForm';
 
 export const MIN_PASSPHRASE = 8;
 
@@ -67,50 +68,20 @@ function AutoLock(props: { settings: SettingsView; onSaved: (s: SettingsView) =>
 
 function ChangePassphrase(props: { onChanged: (s: Status) => void }) {
   const { api } = useUi();
-  const [oldP, setOld] = useState('');
-  const [p, setP] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [touched, setTouched] = useState(false);
-  const [done, setDone] = useState(false);
-  const change = useAction((o: string, n: string) =>
-    api.call({ type: 'vault/changePassphrase', oldPassphrase: o, newPassphrase: n }),
-  );
-  const problem = passwordProblem(p, confirm, MIN_PASSPHRASE);
   return (
     <Section title={t('account_passphraseTitle')}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setTouched(true);
-          setDone(false);
-          if (problem || !oldP) return;
-          const s = await change.run(oldP, p);
-          if (s) {
-            setOld('');
-            setP('');
-            setConfirm('');
-            setTouched(false);
-            setDone(true);
-            props.onChanged(s);
-          }
+      <ChangeSecretForm
+        labels={{
+          old: t('account_oldPassphrase'),
+          new: t('account_newPassphrase'),
+          confirm: t('account_confirmPassphrase'),
+          submit: t('account_changePassphrase'),
+          changed: t('account_passphraseChanged'),
         }}
-      >
-        <TextField label={t('account_oldPassphrase')} type="password" value={oldP} onInput={setOld} autoComplete="current-password" />
-        <TextField label={t('account_newPassphrase')} type="password" value={p} onInput={setP} autoComplete="new-password" />
-        <TextField
-          label={t('account_confirmPassphrase')}
-          type="password"
-          value={confirm}
-          onInput={setConfirm}
-          autoComplete="new-password"
-          invalid={touched ? problem : undefined}
-        />
-        <ErrorNotice error={change.error} />
-        {done && <Success>{t('account_passphraseChanged')}</Success>}
-        <button type="submit" disabled={change.busy}>
-          {t('account_changePassphrase')}
-        </button>
-      </form>
+        minLength={MIN_PASSPHRASE}
+        change={(o, n) => api.call({ type: 'vault/changePassphrase', oldPassphrase: o, newPassphrase: n })}
+        onChanged={props.onChanged}
+      />
     </Section>
   );
 }

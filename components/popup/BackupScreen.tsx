@@ -1,11 +1,12 @@
 /** Key backup: its state (and the organisation's), create, change its password, how to restore. */
 import { useState } from 'preact/hooks';
 import { useUi } from '../context';
-import { useAction, useLoad } from '../hooks';
+import { useLoad } from '../hooks';
 import { t } from '../i18n';
 import { CreateBackupForm, MIN_BACKUP_PASSWORD } from '../BackupForm';
-import { Badge, PolicyNote, passwordProblem, Section, Spinner, Success, TextField } from '../ui/controls';
+import { Badge, PolicyNote, Section, Spinner, Success } from '../ui/controls';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { ChangeSecretForm } from '../ChangeSecretForm';
 
 export function BackupScreen() {
   const { api } = useUi();
@@ -45,44 +46,14 @@ export function BackupScreen() {
 
 function ChangePassword(props: { onChanged: (s: import('../../lib/api').BackupStatus) => void }) {
   const { api } = useUi();
-  const [oldPw, setOld] = useState('');
-  const [pw, setPw] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [touched, setTouched] = useState(false);
-  const change = useAction((o: string, n: string) => api.call({ type: 'backup/changePassword', oldPassword: o, newPassword: n }));
-  const problem = passwordProblem(pw, confirm, MIN_BACKUP_PASSWORD);
   return (
     <Section title={t('backup_changeTitle')}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setTouched(true);
-          if (problem || !oldPw) return;
-          const s = await change.run(oldPw, pw);
-          if (s) {
-            setOld('');
-            setPw('');
-            setConfirm('');
-            setTouched(false);
-            props.onChanged(s);
-          }
-        }}
-      >
-        <TextField label={t('backup_oldPassword')} type="password" value={oldPw} onInput={setOld} autoComplete="current-password" />
-        <TextField label={t('backup_newPassword')} type="password" value={pw} onInput={setPw} autoComplete="new-password" />
-        <TextField
-          label={t('backup_passwordConfirm')}
-          type="password"
-          value={confirm}
-          onInput={setConfirm}
-          autoComplete="new-password"
-          invalid={touched ? problem : undefined}
-        />
-        <ErrorNotice error={change.error} />
-        <button type="submit" disabled={change.busy}>
-          {t('backup_changeButton')}
-        </button>
-      </form>
+      <ChangeSecretForm
+        labels={{ old: t('backup_oldPassword'), new: t('backup_newPassword'), confirm: t('backup_passwordConfirm'), submit: t('backup_changeButton') }}
+        minLength={MIN_BACKUP_PASSWORD}
+        change={(o, n) => api.call({ type: 'backup/changePassword', oldPassword: o, newPassword: n })}
+        onChanged={props.onChanged}
+      />
     </Section>
   );
 }
