@@ -12,7 +12,8 @@ import type {
   ComposeJob,
   ContactView,
   DeviceView,
-  DisplayResult,
+  DisplayItem,
+  DisplayRegion,
   PageContext,
   PageStatus,
   PrekeyStatus,
@@ -75,9 +76,13 @@ export interface ApiSpec {
   /** The popup's view of one tab: what that tab's content script last reported (top frame), or null. */
   'tab/status': { req: { tabId: number }; res: TabStatus | null };
   'page/setEncryption': { req: { host: string; conversationId: string; on: boolean }; res: PageStatus };
-  /** Armor seen in a message element -> handle for a display frame. `parts` in page order. */
+  /**
+   * Armor seen in the page -> handle for one display frame. A frame shows a *region*: one or more encrypted
+   * messages that sit next to each other in the page (history loads as long runs; a live message is a region of
+   * one). `items` in page order, at most LIMITS.regionItems.
+   */
   'armor/found': {
-    req: { host: string; conversationId?: string; pageAuthor?: string; parts: string[] };
+    req: { host: string; conversationId?: string; items: FoundArmor[] };
     res: { handle: string };
   };
   /** Opens a compose job for a conversation -> handle for the compose frame, job id to collect the ciphertext. */
@@ -93,8 +98,17 @@ export interface ApiSpec {
   'job/release': { req: { handleOrJobId: string }; res: Empty };
 
   // ---- our frames
-  /** `reveal`: the user clicked to decrypt (needed on sites not enabled, so a page cannot probe who can read). */
-  'display/fetch': { req: { handle: string; reveal?: boolean }; res: DisplayResult };
+  /**
+   * The display frame claims its region with the single-use handle from its URL: the job is bound to this frame
+   * (tab + frame + document) from then on and is addressed by `jobId`. Answers while locked (gate 'locked').
+   */
+  'display/open': { req: { handle: string }; res: DisplayRegion };
+  /**
+   * Decrypts (or reads from the message cache) the region's items at `indices` (the frame asks for what is in
+   * view first). `reveal`: the user clicked to decrypt (needed on sites not enabled, so a page cannot probe who
+   * can read). One answer per index, same order.
+   */
+  'display/fetch': { req: { jobId: string; indices: number[]; reveal?: boolean }; res: { items: DisplayItem[] } };
   'compose/claim': { req: { handle: string }; res: ComposeJob };
   /** A click in the compose frame approves recipients/devices new to this conversation. */
   'compose/approve': { req: { jobId: string; cardIds: string[] }; res: { recipients: RecipientView[] } };
@@ -143,6 +157,18 @@ export interface ApiEnvelope {
   request: ApiRequest;
 }
 
+/** One encrypted message found in the page (all its parts, in part order). */
+export interface FoundArmor {
+  parts: string[];
+  /** Author as the page shows it (a handle), compared with the signed header. */
+  pageAuthor?: string;
+  /**
+   * Height in CSS px the content script reserved for this message, computed from the ciphertext only
+   * (lib/page/frame-size.ts): the frame draws the message in exactly this much room, decrypted or not.
+   */
+  heightPx: number;
+}
+
 /** Ciphertext for one submitted message, split into parts that fit the site's limit. */
 export interface ComposeOutput {
   messageId: string;
@@ -176,6 +202,7 @@ export const REQUEST_TYPES = [
   'compose/output',
   'compose/block',
   'job/release',
+  'display/open',
   'display/fetch',
   'compose/claim',
   'compose/approve',

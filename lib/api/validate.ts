@@ -16,6 +16,9 @@ export const LIMITS = {
   armorParts: 64,
   /** All parts of one armor together. */
   armorTotal: 256 * 1024,
+  /** Messages in one display region (one frame), and all their armor together. */
+  regionItems: 100,
+  regionTotal: 1024 * 1024,
   participants: 1000,
   list: 1000,
 } as const;
@@ -25,6 +28,16 @@ const nonEmptyShort = z.string().check(z.minLength(1), z.maxLength(LIMITS.shortT
 const secret = z.string().check(z.minLength(1), z.maxLength(LIMITS.secret));
 const mode = z.enum(['card', 'forward-secret']);
 const empty = z.strictObject({});
+
+const armorLength = (parts: string[]) => parts.reduce((n, p) => n + p.length, 0);
+
+const foundArmor = z.strictObject({
+  parts: z
+    .array(z.string().check(z.minLength(1), z.maxLength(LIMITS.armorPart)))
+    .check(z.minLength(1), z.maxLength(LIMITS.armorParts), z.refine((parts) => armorLength(parts) <= LIMITS.armorTotal, 'armor too large')),
+  pageAuthor: z.optional(short),
+  heightPx: z.number().check(z.int(), z.gte(1), z.lte(4096)),
+});
 
 const pageContext = z.strictObject({
   host: nonEmptyShort,
@@ -75,20 +88,24 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
   'armor/found': z.strictObject({
     host: nonEmptyShort,
     conversationId: z.optional(nonEmptyShort),
-    pageAuthor: z.optional(short),
-    parts: z
-      .array(z.string().check(z.minLength(1), z.maxLength(LIMITS.armorPart)))
+    items: z
+      .array(foundArmor)
       .check(
         z.minLength(1),
-        z.maxLength(LIMITS.armorParts),
-        z.refine((parts) => parts.reduce((n, p) => n + p.length, 0) <= LIMITS.armorTotal, 'armor too large'),
+        z.maxLength(LIMITS.regionItems),
+        z.refine((items) => items.reduce((n, i) => n + armorLength(i.parts), 0) <= LIMITS.regionTotal, 'region too large'),
       ),
   }),
   'compose/open': z.strictObject({ host: nonEmptyShort, conversationId: nonEmptyShort }),
   'compose/output': z.strictObject({ jobId: nonEmptyShort }),
   'compose/block': z.strictObject({ jobId: nonEmptyShort, reason: z.enum(['siteBoxChanged', 'frameGone']) }),
   'job/release': z.strictObject({ handleOrJobId: nonEmptyShort }),
-  'display/fetch': z.strictObject({ handle: nonEmptyShort, reveal: z.optional(z.boolean()) }),
+  'display/open': z.strictObject({ handle: nonEmptyShort }),
+  'display/fetch': z.strictObject({
+    jobId: nonEmptyShort,
+    indices: z.array(z.number().check(z.int(), z.gte(0), z.lt(LIMITS.regionItems))).check(z.minLength(1), z.maxLength(LIMITS.regionItems)),
+    reveal: z.optional(z.boolean()),
+  }),
   'compose/claim': z.strictObject({ handle: nonEmptyShort }),
   'compose/approve': z.strictObject({
     jobId: nonEmptyShort,

@@ -142,18 +142,32 @@ export type DisplayBadge =
   /** Site not enabled: decrypt only after a click in our frame. */
   | { kind: 'clickToDecrypt' };
 
-/** `securityPattern`: the user's personal pattern, shown in our frames so a page cannot fake one. */
-export type DisplayResult =
+/** One message of a display region, as the frame shows it. */
+export type DisplayItem =
   | {
       ok: true;
       plaintext: string;
       header: MessageHeader;
+      /** The cryptographic sender's display name (from the contact store / card, never from the page). */
       senderName: string;
       badge: DisplayBadge;
       fromCache: boolean;
-      securityPattern?: string;
     }
-  | { ok: false; badge: DisplayBadge; securityPattern?: string };
+  | { ok: false; badge: DisplayBadge };
+
+/**
+ * What a display frame gets when it claims its handle. `gate`: 'ready' (fetch items), 'locked' (show "locked
+ * (unlock)" on every item and fetch after the unlock push), 'clickToDecrypt' (site not enabled: fetch with
+ * `reveal` only after a click inside the frame). `heightsPx`: the room for each item, as the content script
+ * reserved it (from the ciphertext). `securityPattern`: the user's personal pattern, shown in our frames so a page
+ * cannot fake one.
+ */
+export interface DisplayRegion {
+  jobId: string;
+  heightsPx: number[];
+  gate: 'ready' | 'locked' | 'clickToDecrypt';
+  securityPattern?: string;
+}
 
 export interface DirectoryCheck {
   reachable: boolean;

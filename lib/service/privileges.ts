@@ -41,8 +41,9 @@ export const PRIVILEGES: { readonly [K in RequestType]: Privilege } = {
   'compose/block': { who: CS, whileLocked: true },
   'job/release': { who: CS, whileLocked: true },
 
-  // Locked: answers a "locked" badge and keeps the handle for a fetch after the unlock (service.display).
-  'display/fetch': { who: ['displayFrame'], whileLocked: true },
+  // Locked: the frame claims its region and shows "locked (unlock)"; it fetches after the unlock push.
+  'display/open': { who: ['displayFrame'], whileLocked: true },
+  'display/fetch': { who: ['displayFrame'] },
   'compose/claim': { who: ['composeFrame'] },
   'compose/approve': { who: ['composeFrame'], activity: true },
   'compose/submit': { who: ['composeFrame'], activity: true },
