@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { PageStatus } from '../../../lib/api';
+import { BADGE_COLORS, toolbarBadge } from '../../../lib/service/toolbar';
+
+const base: PageStatus = {
+  siteEnabled: true,
+  siteLocked: false,
+  mode: 'forward-secret',
+  modeLocked: false,
+  encryptionOn: true,
+  locked: false,
+  registered: true,
+  recipients: { people: 2, devices: 3 },
+  warnings: [],
+};
+
+describe('toolbarBadge', () => {
+  it('shows the number of people and spells out people and devices', () => {
+    const b = toolbarBadge(base, '#overcrypt');
+    expect(b).toEqual({ text: '2', color: BADGE_COLORS.on, title: 'Overcrypt: encrypted in #overcrypt to 2 people (3 devices)' });
+  });
+
+  it('uses singular forms for one', () => {
+    expect(toolbarBadge({ ...base, recipients: { people: 1, devices: 1 } }).title).toBe('Overcrypt: encrypted to 1 person (1 device)');
+  });
+
+  it('turns amber with "!" and lists every warning', () => {
+    const b = toolbarBadge(
+      {
+        ...base,
+        warnings: [
+          { kind: 'noCard', handle: 'carol' },
+          { kind: 'keyChanged', identity: 'bob@net' },
+          { kind: 'newDevice', identity: 'dave@net', cardId: 'c1' },
+        ],
+      },
+      '#overcrypt',
+    );
+    expect(b.text).toBe('!');
+    expect(b.color).toBe(BADGE_COLORS.warn);
+    expect(b.title.split('\n')).toEqual([
+      'Overcrypt: encrypted in #overcrypt to 2 people (3 devices)',
+      'carol has no Overcrypt key and cannot read',
+      'bob@net: key changed, compare the safety number',
+      'dave@net: new device, approve it before sending',
+    ]);
+  });
+
+  it('says "off" when the conversation is not encrypted', () => {
+    expect(toolbarBadge({ ...base, encryptionOn: false }, '#x')).toEqual({ text: 'off', color: BADGE_COLORS.off, title: 'Overcrypt: not encrypted in #x' });
+  });
+
+  it('shows no badge when locked, not set up, disabled on the site, or no page', () => {
+    expect(toolbarBadge({ ...base, locked: true }).text).toBe('');
+    expect(toolbarBadge({ ...base, registered: false }).text).toBe('');
+    expect(toolbarBadge({ ...base, siteEnabled: false }).title).toBe('Overcrypt is off on this site');
+    expect(toolbarBadge(null)).toEqual({ text: '', color: BADGE_COLORS.off, title: 'Overcrypt' });
+  });
+
+  it('caps the count so the badge stays readable', () => {
+    expect(toolbarBadge({ ...base, recipients: { people: 5000, devices: 9000 } }).text).toBe('999');
+  });
+
+  it('says "on" when the recipient count is not known yet', () => {
+    const { recipients, ...rest } = base;
+    void recipients;
+    expect(toolbarBadge(rest).text).toBe('on');
+  });
+});
