@@ -5,6 +5,7 @@
  * `account/restore` instead of `account/register` (a new device card signed by the restored identity key);
  * no backup step (the backup exists).
  */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ApiClient, BackupStatus, DirectoryCheck, ProgressEvent, RegisterResult, SettingsView, Status } from '../../lib/api';
 import { UiProvider, useUi, type Ui, type UiEnv } from '../context';
@@ -187,6 +188,39 @@ function NavButtons(props: { onBack?: () => void; nextLabel?: string; nextDisabl
   );
 }
 
+/**
+ * The frame of every form step: heading, explanation, the step's fields, and Continue/Back. Submitting marks the
+ * step attempted (fields show their problems from then on) and goes on only when `canContinue`.
+ */
+function StepForm(props: {
+  heading: Heading;
+  title: string;
+  explain: string;
+  canContinue: boolean;
+  onNext: () => void;
+  onBack: () => void;
+  onAttempt?: () => void;
+  nextLabel?: string;
+  nextDisabled?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class="card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onAttempt?.();
+        if (props.canContinue) props.onNext();
+      }}
+    >
+      <StepHeading heading={props.heading} text={props.title} />
+      <p>{props.explain}</p>
+      {props.children}
+      <NavButtons onBack={props.onBack} nextLabel={props.nextLabel} nextDisabled={props.nextDisabled} />
+    </form>
+  );
+}
+
 function Welcome(props: { heading: Heading; onChoose: (p: Path) => void }) {
   return (
     <div class="card">
@@ -234,15 +268,15 @@ function DirectoryStep(props: StepProps & { locked: boolean }) {
   const current = check?.url === form.directoryUrl ? check : undefined;
   const reachable = current?.result?.reachable === true;
   return (
-    <form
-      class="card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (valid) props.onNext();
-      }}
+    <StepForm
+      heading={props.heading}
+      title={t('firstrun_directoryTitle')}
+      explain={t('firstrun_directoryExplain')}
+      canContinue={valid}
+      onNext={props.onNext}
+      onBack={props.onBack}
+      nextDisabled={!valid}
     >
-      <StepHeading heading={props.heading} text={t('firstrun_directoryTitle')} />
-      <p>{t('firstrun_directoryExplain')}</p>
       <TextField
         label={t('firstrun_directoryUrl')}
         type="url"
@@ -270,8 +304,7 @@ function DirectoryStep(props: StepProps & { locked: boolean }) {
       <button type="button" onClick={() => run(form.directoryUrl)} disabled={!valid}>
         {t('firstrun_checkAgain')}
       </button>
-      <NavButtons onBack={props.onBack} nextDisabled={!valid} />
-    </form>
+    </StepForm>
   );
 }
 
@@ -288,16 +321,15 @@ function AccountStep(props: StepProps & { path: Path; hint?: string }) {
   const backupProblem = path === 'restore' && !form.backupPassword ? t('firstrun_backupPasswordRequired') : undefined;
   const ok = identityOk && !pwProblem && !backupProblem;
   return (
-    <form
-      class="card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        setTouched(true);
-        if (ok) props.onNext();
-      }}
+    <StepForm
+      heading={props.heading}
+      title={path === 'create' ? t('firstrun_accountCreateTitle') : t('firstrun_accountSignInTitle')}
+      explain={t('firstrun_accountExplain')}
+      canContinue={ok}
+      onAttempt={() => setTouched(true)}
+      onNext={props.onNext}
+      onBack={props.onBack}
     >
-      <StepHeading heading={props.heading} text={path === 'create' ? t('firstrun_accountCreateTitle') : t('firstrun_accountSignInTitle')} />
-      <p>{t('firstrun_accountExplain')}</p>
       <TextField
         label={t('firstrun_identity')}
         value={form.identity}
@@ -345,8 +377,7 @@ function AccountStep(props: StepProps & { path: Path; hint?: string }) {
           <p class="notice notice-info">{t('firstrun_twoPasswords')}</p>
         </>
       )}
-      <NavButtons onBack={props.onBack} />
-    </form>
+    </StepForm>
   );
 }
 
@@ -355,16 +386,15 @@ function PassphraseStep(props: StepProps) {
   const [touched, setTouched] = useState(false);
   const problem = passwordProblem(form.passphrase, form.passphraseConfirm, MIN_PASSPHRASE);
   return (
-    <form
-      class="card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        setTouched(true);
-        if (!problem) props.onNext();
-      }}
+    <StepForm
+      heading={props.heading}
+      title={t('firstrun_passphraseTitle')}
+      explain={t('firstrun_passphraseExplain')}
+      canContinue={!problem}
+      onAttempt={() => setTouched(true)}
+      onNext={props.onNext}
+      onBack={props.onBack}
     >
-      <StepHeading heading={props.heading} text={t('firstrun_passphraseTitle')} />
-      <p>{t('firstrun_passphraseExplain')}</p>
       <TextField label={t('firstrun_passphrase')} type="password" value={form.passphrase} onInput={(v) => update({ passphrase: v })} autoComplete="new-password" />
       <TextField
         label={t('firstrun_passphraseConfirm')}
@@ -374,26 +404,25 @@ function PassphraseStep(props: StepProps) {
         autoComplete="new-password"
         invalid={touched ? problem : undefined}
       />
-      <NavButtons onBack={props.onBack} />
-    </form>
+    </StepForm>
   );
 }
 
 function PatternStep(props: StepProps) {
   const complete = props.form.pattern.symbols.length === PATTERN_SYMBOL_COUNT;
   return (
-    <form
-      class="card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (complete) props.onNext();
-      }}
+    <StepForm
+      heading={props.heading}
+      title={t('firstrun_patternTitle')}
+      explain={t('firstrun_patternExplain')}
+      canContinue={complete}
+      onNext={props.onNext}
+      onBack={props.onBack}
+      nextLabel={t('firstrun_createKeys')}
+      nextDisabled={!complete}
     >
-      <StepHeading heading={props.heading} text={t('firstrun_patternTitle')} />
-      <p>{t('firstrun_patternExplain')}</p>
       <PatternPicker value={props.form.pattern} onChange={(pattern) => props.update({ pattern })} />
-      <NavButtons onBack={props.onBack} nextLabel={t('firstrun_createKeys')} nextDisabled={!complete} />
-    </form>
+    </StepForm>
   );
 }
 
