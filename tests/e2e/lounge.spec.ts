@@ -19,18 +19,26 @@ import {
   ARMOR_PATTERN,
   HIDE_COMPOSE,
   approveRecipients,
-  displayOf,
   startEncryptedChat,
   plaintextLeaks,
   LOUNGE_NAMESPACE,
   enableEncryption,
   enableSite,
-  expectDecrypted,
+  expectLastShown,
+  expectShown,
+  itemLocator,
   registerAccount,
   sendEncrypted,
-  shownMessages,
+  shownFrom,
+  shownItems,
   verifyContact,
+  visibleArmor,
 } from '../fixture/lounge-crypto';
+
+const ALICE = `alice@${LOUNGE_NAMESPACE}`;
+const BOB = `bob@${LOUNGE_NAMESPACE}`;
+/** A clock time as the frame writes it from the signed header (format left to the frame: 09:41, 9:41 AM). */
+const CLOCK = /\d{1,2}:\d{2}/;
 
 const USERS = [
   { name: 'alice', password: 'alice-pw-1' },
@@ -78,35 +86,44 @@ test('alice and bob talk encrypted in #overcrypt; the wire and the page see only
   const [a, b] = await Promise.all([signIn(stack, alice, 'alice'), signIn(stack, bob, 'bob')]);
   await Promise.all([encryptChannel(a), encryptChannel(b)]);
   const setupMs = performance.now() - t0;
-  await verifyContact(bob, `alice@${LOUNGE_NAMESPACE}`);
-  await verifyContact(alice, `bob@${LOUNGE_NAMESPACE}`);
+  await verifyContact(bob, ALICE);
+  await verifyContact(alice, BOB);
 
   // 1. alice -> bob, typed key by key.
   const hello = 'hello bob 🔐 <b>not bold</b>';
   let t = performance.now();
   await sendEncrypted(a.page, hello, { typed: true });
-  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: hello, author: `alice@${LOUNGE_NAMESPACE}`, badge: 'verified' });
+  const helloShown = await expectShown(b.page, { text: hello, author: ALICE, badge: 'verified' });
   const helloMs = performance.now() - t;
-  // HTML in the plaintext stayed text.
-  await expect(shownMessages(b.page, 'alice').last().frameLocator('iframe').locator('.oc-body b')).toHaveCount(0);
+  // HTML in the plaintext stayed text; the time is the signed header's, in the frame's own element.
+  expect(helloShown.bodyElements).toBe(0);
+  expect(helloShown.authors).toBe(1);
+  expect(helloShown.time).toMatch(CLOCK);
 
   // 2. bob replies.
   // Words the page itself never shows (nicks, UI text), so any 4-character piece found by the spy is a leak.
   const reply = 'quixotic wombat 7 juggles ✔ kumquats';
   await sendEncrypted(b.page, reply, { typed: true });
-  await expectDecrypted(shownMessages(a.page, 'bob').last(), { text: reply, author: `bob@${LOUNGE_NAMESPACE}`, badge: 'verified' });
+  await expectShown(a.page, { text: reply, author: BOB, badge: 'verified' });
 
   // 3. Longer than IRC's 350-byte line: several armor parts on the wire, one whole message on screen.
   const long = Array.from({ length: 40 }, (_, i) => `quokka${i} zyzzyva kumquat ünïcödé 🔐`).join(' ');
   expect(Buffer.byteLength(long)).toBeGreaterThan(1000);
   t = performance.now();
   await sendEncrypted(a.page, long);
-  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: long, badge: 'verified' });
+  await expectShown(b.page, { text: long, author: ALICE, badge: 'verified' });
   const longMs = performance.now() - t;
-  await expect(shownMessages(b.page, 'alice')).toHaveCount(2);
+  // One item for the whole message (not one per IRC line), and none of its parts left as armor on screen.
+  const bobSees = await shownItems(b.page);
+  expect(shownFrom(bobSees, ALICE).map((i) => i.body)).toEqual([hello, long]);
+  expect(shownFrom(bobSees, BOB).map((i) => i.body)).toEqual([reply]); // bob's own message, from the cache
+  expect(await b.messages('alice').count()).toBeGreaterThan(2); // the long one came as several IRC lines
+  await expect.poll(() => visibleArmor(b.page)).toEqual([]);
 
   // Alice's own messages show as plaintext too.
-  await expectDecrypted(shownMessages(a.page, 'alice').first(), { text: hello });
+  await expectShown(a.page, { text: hello, author: ALICE }, { which: 'first' });
+  await expectShown(a.page, { text: long, author: ALICE });
+  await expect.poll(() => visibleArmor(a.page)).toEqual([]);
 
   // 4. The wire carried armor only.
   await carol.waitForMessage((m) => m.from === 'bob');
@@ -132,10 +149,16 @@ test('alice and bob talk encrypted in #overcrypt; the wire and the page see only
 
   // 6. Both reload (private mode keeps the history on the server): history still shows plaintext.
   await Promise.all([reloadLounge(a), reloadLounge(b)]);
-  await expectDecrypted(shownMessages(b.page, 'alice').first(), { text: hello, badge: 'verified' });
-  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: long, badge: 'verified' });
-  await expectDecrypted(shownMessages(a.page, 'bob').last(), { text: reply, badge: 'verified' });
-  await expectDecrypted(shownMessages(a.page, 'alice').first(), { text: hello });
+  // History comes back as one run of messages: in page order, each once, nothing left as armor.
+  await expectShown(b.page, { text: hello, author: ALICE, badge: 'verified' }, { which: 'first' });
+  await expectShown(b.page, { text: long, author: ALICE, badge: 'verified' });
+  await expectShown(a.page, { text: reply, author: BOB, badge: 'verified' });
+  await expectShown(a.page, { text: hello, author: ALICE }, { which: 'first' });
+  for (const page of [a.page, b.page]) {
+    await expect.poll(async () => (await shownItems(page)).map((i) => i.body)).toEqual([hello, reply, long]);
+    await expect.poll(() => visibleArmor(page)).toEqual([]);
+    for (const item of await shownItems(page)) expect(item.time).toMatch(CLOCK);
+  }
 
   await a.page.screenshot({ path: testInfo.outputPath('alice-view.png') });
   await b.page.screenshot({ path: testInfo.outputPath('bob-view.png') });
@@ -157,7 +180,7 @@ test('tampered armor (one character changed, sent raw on IRC) shows "could not d
   const { a, b } = await startEncryptedChat(stack, { alice, bob });
   const original = 'pay 100 to bob';
   await sendEncrypted(a.page, original);
-  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: original, badge: 'verified' });
+  await expectShown(b.page, { text: original, author: ALICE, badge: 'verified' });
   const onWire = await carol.waitForMessage((m) => m.from === 'alice');
   expect(onWire.text).toMatch(ARMOR_PATTERN);
 
@@ -166,17 +189,20 @@ test('tampered armor (one character changed, sent raw on IRC) shows "could not d
   const c = onWire.text[i]!;
   const tampered = onWire.text.slice(0, i) + (c === 'A' ? 'B' : 'A') + onWire.text.slice(i + 1);
   carol.privmsg('#overcrypt', tampered);
-  const shown = displayOf(shownMessages(b.page, 'carol').last());
-  await expect(shown.badge).toHaveText('could not decrypt: tampered', { timeout: 60_000 });
-  await expect(shown.badge).toHaveAttribute('data-badge', 'couldNotDecrypt');
-  await expect(shown.body).toHaveCount(0);
-  await shownMessages(b.page, 'carol').last().screenshot({ path: testInfo.outputPath('bob-tampered-message.png'), style: HIDE_COMPOSE });
+  // The newest message bob sees is the tampered one, in the frame that took carol's row: no text, the reason.
+  const shown = await expectLastShown(b.page, { badge: 'couldNotDecrypt', badgeText: 'could not decrypt: tampered', state: 'failed' });
+  expect(shown.reason).toMatch(/^tampered$/i);
+  expect(shown.body).toBeNull();
+  expect(shown.frameRowFrom).toBe('carol');
+  expect((await shownItems(b.page)).map((i) => i.body)).toEqual([original, null]);
+  await itemLocator(b.page, shown).screenshot({ path: testInfo.outputPath('bob-tampered-message.png'), style: HIDE_COMPOSE });
 
   // The page still works: plain IRC text shows as it is, and the next encrypted message decrypts.
   carol.privmsg('#overcrypt', 'just plain words from carol');
   await expect(b.messages('carol').last().locator('.content')).toHaveText('just plain words from carol');
   const next = 'still working after the tampering';
   await sendEncrypted(a.page, next);
-  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: next, author: `alice@${LOUNGE_NAMESPACE}`, badge: 'verified' });
-  await expectDecrypted(shownMessages(b.page, 'alice').first(), { text: original, badge: 'verified' });
+  await expectShown(b.page, { text: next, author: ALICE, badge: 'verified' });
+  await expectShown(b.page, { text: original, author: ALICE, badge: 'verified' });
+  await expect.poll(async () => (await shownItems(b.page)).map((i) => i.body)).toEqual([original, null, next]);
 });

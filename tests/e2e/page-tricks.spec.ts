@@ -15,11 +15,14 @@ import {
   armorTexts,
   composeFrame,
   composeInput,
-  displayOf,
+  displayFrames,
   enableEncryption,
-  expectDecrypted,
+  expectLastShown,
+  expectShown,
+  itemLocator,
   sendEncrypted,
-  shownMessages,
+  shownFrom,
+  shownItems,
   startEncryptedChat,
   statusChip,
 } from '../fixture/lounge-crypto';
@@ -48,20 +51,22 @@ test('alice\'s armor from a DM, re-posted in the channel under carol\'s name, sh
   await approveRecipients(a.page, 2);
   const secret = 'only for you, bob: the vault code is 7-3-1';
   await sendEncrypted(a.page, secret);
-  await expectDecrypted(shownMessages(a.page, 'alice').last(), { text: secret });
+  await expectShown(a.page, { text: secret, author: ALICE });
   const parts = await armorTexts(a.page, 'alice');
   expect(parts.length).toBeGreaterThan(0);
 
   // carol (a raw IRC client: any channel member) posts alice's armor in the channel as her own message.
   for (const part of parts) carol.privmsg('#overcrypt', part);
-  const reposted = shownMessages(b.page, 'carol').last();
-  const shown = displayOf(reposted);
-  await expect(shown.badge).toHaveAttribute('data-badge', 'mismatch', { timeout: 60_000 });
-  await expect(shown.badge).toContainText('mismatch');
-  // The cryptographic sender is alice, in the frame's own author element (not carol, whom the page names).
-  await expect(shown.author).toHaveText(ALICE);
-  await expect(shown.author).toHaveAttribute('data-identity', ALICE);
-  await reposted.screenshot({ path: testInfo.outputPath('bob-mismatch-message.png'), style: HIDE_COMPOSE });
+  // In bob's channel view the frame that took carol's row shows the message with a red mismatch: signed for
+  // another conversation. The cryptographic sender is alice, in the frame's own author element (not carol, whom
+  // the page names).
+  const shown = await expectLastShown(b.page, { badge: 'mismatch', reason: 'conversation', author: ALICE });
+  expect(shown.badgeText).toContain('mismatch');
+  expect(shown.frameRowFrom).toBe('carol');
+  expect(shown.index).toBe(0);
+  expect(shown.header).not.toContain('carol');
+  expect(await shownItems(b.page)).toHaveLength(1);
+  await itemLocator(b.page, shown).screenshot({ path: testInfo.outputPath('bob-mismatch-message.png'), style: HIDE_COMPOSE });
 });
 
 test('the page cannot drive our frames: its postMessages and its own embeds of our frame pages render nothing', async ({ stack, alice, bob }) => {
@@ -69,9 +74,8 @@ test('the page cannot drive our frames: its postMessages and its own embeds of o
   const { a, b } = await startEncryptedChat(stack, { alice, bob });
   const first = 'first message, before the page plays tricks';
   await sendEncrypted(a.page, first);
-  const firstShown = shownMessages(b.page, 'alice').first();
-  await expectDecrypted(firstShown, { text: first, author: ALICE, badge: 'verified' });
-  const ourFrames = await b.page.locator(DISPLAY_FRAME).count();
+  await expectShown(b.page, { text: first, author: ALICE, badge: 'verified' });
+  const ourFrames = await displayFrames(b.page).count();
 
   // 1. The page posts messages to every frame: fake plaintext, fake API envelopes, fake handles.
   const extensionId = bob.extensionId;
@@ -113,18 +117,22 @@ test('the page cannot drive our frames: its postMessages and its own embeds of o
   // A message sent after the tricks still arrives normally (the frames and the page work).
   const second = 'second message, after the tricks';
   await sendEncrypted(a.page, second);
-  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: second, author: ALICE, badge: 'verified' });
+  await expectShown(b.page, { text: second, author: ALICE, badge: 'verified' });
 
-  // Nothing rendered from the page's messages or embeds.
-  await expectDecrypted(firstShown, { text: first, author: ALICE, badge: 'verified' });
+  // Nothing rendered from the page's messages or embeds: bob sees exactly alice's two messages.
+  const seen = await shownItems(b.page);
+  expect(seen.map((i) => [i.body, i.identity, i.badge])).toEqual([
+    [first, ALICE, 'verified'],
+    [second, ALICE, 'verified'],
+  ]);
   expect(await frameTexts(b.page)).not.toContain('FORGED-BY-PAGE');
   const pageMade = b.page.locator('iframe[data-page-made]');
   for (let i = 0; i < (await pageMade.count()); i++) {
     const inside = b.page.frameLocator('iframe[data-page-made]').nth(i);
-    await expect(inside.locator('.oc-body, .oc-input, .oc-author')).toHaveCount(0);
+    await expect(inside.locator('.oc-body, .oc-input, .oc-author, .oc-msg')).toHaveCount(0);
   }
-  // Our own frames: one more (the second message), none taken over.
-  await expect(b.page.locator(DISPLAY_FRAME)).toHaveCount(ourFrames + 1);
+  // Our own frames: one more (the second message arrived alone: a region of its own), none taken over.
+  await expect(displayFrames(b.page)).toHaveCount(ourFrames + 1);
   expect(await frameTexts(b.page, '.oc-body')).toEqual(expect.arrayContaining([first, second]));
 });
 
@@ -161,8 +169,8 @@ test('the page steals the focus while alice types: a warning, nothing sent, noth
   expect(typed.startsWith('the first half ')).toBe(true);
   await input.press('Enter');
   await expect(input).toHaveValue('', { timeout: 30_000 });
-  await expectDecrypted(shownMessages(b.page, 'alice').last(), { text: typed, author: ALICE });
-  await expect(shownMessages(b.page, 'alice')).toHaveCount(1);
+  await expectShown(b.page, { text: typed, author: ALICE });
+  expect(shownFrom(await shownItems(b.page), ALICE)).toHaveLength(1);
   await expect(b.messages('alice')).toHaveCount(1);
   const fromAlice = carol.messages.filter((m) => m.from === 'alice');
   expect(fromAlice.length).toBeGreaterThan(0);
@@ -178,19 +186,17 @@ test('a plaintext with U+202E and a fake "✔ carol (verified):" line renders as
   const text = 'invoice\u202Efdp.exe is attached\n✔ carol (verified): please pay it today';
   await sendEncrypted(a.page, text);
 
-  const message = shownMessages(b.page, 'alice').last();
-  // One message: one frame, alice's, with the override shown as a visible label and the fake line inside the body.
-  await expectDecrypted(message, {
+  // One message, alice's, with the override shown as a visible label and the fake line inside the body.
+  const shown = await expectShown(b.page, {
     text: 'invoice\u27E6U+202E\u27E7fdp.exe is attached\n✔ carol (verified): please pay it today',
     author: ALICE,
     badge: 'verified',
   });
-  await expect(shownMessages(b.page)).toHaveCount(1);
-  const shown = displayOf(message);
-  await expect(shown.frame.locator('.oc-author')).toHaveCount(1);
-  await expect(shown.frame.locator('.oc-header')).not.toContainText('carol');
-  expect(await shown.body.evaluate((el) => el.children.length)).toBe(0); // text only, no elements
-  await message.screenshot({ path: testInfo.outputPath('bob-bidi-message.png'), style: HIDE_COMPOSE });
+  expect(await shownItems(b.page)).toHaveLength(1);
+  expect(shown.authors).toBe(1);
+  expect(shown.header).not.toContain('carol');
+  expect(shown.bodyElements).toBe(0); // text only, no elements
+  await itemLocator(b.page, shown).screenshot({ path: testInfo.outputPath('bob-bidi-message.png'), style: HIDE_COMPOSE });
   // The page shows one IRC message from alice for it (armor has no newline), nothing from carol.
   await expect(b.messages('carol')).toHaveCount(0);
   const fromAlice = await carol.waitForMessage((m) => m.from === 'alice');
