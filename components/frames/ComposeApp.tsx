@@ -37,7 +37,29 @@ export interface ComposeAppProps {
   visible: boolean;
   /** The frame's window (blur = focus left the frame). */
   focus: FocusSource;
+  /**
+   * Subscribes to the worker's status/settings pushes (a contact verified, a key changed, devices approved,
+   * policy changed); returns an unsubscribe. Each one re-reads who can read.
+   */
+  onStatusPush?: (cb: () => void) => () => void;
 }
+
+/**
+ * After our own send, the content script writes the armor into the site's box and triggers the site's send; the
+ * site then focuses its box (The Lounge does in its submit handler) and the content script hands the focus straight
+ * back. A blur inside this window after a send is theft only if the focus does not come back within
+ * FOCUS_HANDBACK_MS. (Delivery normally follows the push within milliseconds; a missed push is collected by the
+ * content script's 2 s poll, hence the margin.)
+ */
+export const DELIVERY_WINDOW_MS = 5_000;
+export const FOCUS_HANDBACK_MS = 1_000;
+/**
+ * Who can read is re-read this often while the frame is shown (someone joined or left; the worker answers from the
+ * page context the content script reports every second). Not user activity: it does not keep the vault open.
+ */
+export const RECIPIENTS_POLL_MS = 5_000;
+/** Focus coming back re-reads at most this often. */
+const RETURN_REFRESH_MIN_MS = 1_000;
 
 type Phase = { kind: 'claiming' } | { kind: 'refused'; reason: string } | { kind: 'ready'; job: ComposeJob };
 
@@ -45,7 +67,7 @@ type Phase = { kind: 'claiming' } | { kind: 'refused'; reason: string } | { kind
  * The secure compose box: the user types here, not in the site's box. Enter sends (Shift+Enter: newline) straight
  * to the worker; the ciphertext reaches the site through the content script.
  */
-export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
+export function ComposeApp({ api, handle, visible, focus, onStatusPush }: ComposeAppProps) {
   const [phase, setPhase] = useState<Phase>({ kind: 'claiming' });
   const [recipients, setRecipients] = useState<RecipientView[]>([]);
   const [text, setText] = useState('');
@@ -58,6 +80,9 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
   const inputRef = useRef<HTMLTextAreaElement>(null);
   /** Set each render: when the user comes back to the frame (from the popup, after verifying), check again. */
   const onReturn = useRef<() => void>(() => undefined);
+  /** Until when a blur may be the site re-focusing its box after our own delivery (see DELIVERY_WINDOW_MS). */
+  const deliveryUntil = useRef(0);
+  const pendingBlur = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
     let live = true;
@@ -78,17 +103,33 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
   }, [api, handle]);
 
   useEffect(() => {
+    const clearPending = () => {
+      if (pendingBlur.current !== undefined) clearTimeout(pendingBlur.current);
+      pendingBlur.current = undefined;
+    };
     const onBlur = () => {
-      if (textRef.current.length > 0) setFocusStolen(true);
+      if (textRef.current.length === 0) return;
+      clearPending();
+      if (Date.now() < deliveryUntil.current) {
+        // Probably the site focusing its box after our delivery: theft only if the focus is not handed back.
+        pendingBlur.current = setTimeout(() => {
+          pendingBlur.current = undefined;
+          setFocusStolen(true);
+        }, FOCUS_HANDBACK_MS);
+        return;
+      }
+      setFocusStolen(true);
     };
     // The content script hands us the focus the site's box would have taken: put it in the text box.
     const onFocus = () => {
+      clearPending();
       inputRef.current?.focus();
       onReturn.current();
     };
     focus.addEventListener('blur', onBlur);
     focus.addEventListener('focus', onFocus);
     return () => {
+      clearPending();
       focus.removeEventListener('blur', onBlur);
       focus.removeEventListener('focus', onFocus);
     };
@@ -104,39 +145,87 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
   if (recipients.some((r) => r.state === 'keyChanged')) warnings.push('keyChanged');
   const blocked = warnings.length > 0;
 
-  /** Re-reads the recipients (an approval of nothing): after a key change the user verified again elsewhere. */
-  const refresh = useCallback(async () => {
-    if (!job) return;
-    try {
-      setRecipients((await api.call({ type: 'compose/approve', jobId: job.jobId, cardIds: [] })).recipients);
-    } catch (e) {
-      // Keep what is shown (the worker checks again on every send) and say why it could not be checked.
-      setNotice(`Could not check again: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
-    }
-  }, [api, job]);
+  /**
+   * Re-reads the recipients (an approval of nothing; the worker does not count it as user activity). `quiet`: a
+   * background refresh keeps what is shown on failure; the user's "Check again" says why it could not check.
+   */
+  const lastRefresh = useRef(0);
+  const refresh = useCallback(
+    async (quiet = false) => {
+      if (!job) return;
+      lastRefresh.current = Date.now();
+      try {
+        setRecipients((await api.call({ type: 'compose/approve', jobId: job.jobId, cardIds: [] })).recipients);
+      } catch (e) {
+        // Keep what is shown (the worker checks again on every send).
+        if (!quiet) setNotice(`Could not check again: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
+      }
+    },
+    [api, job],
+  );
 
   onReturn.current = () => {
-    if (recipients.some((r) => r.state === 'keyChanged')) void refresh();
+    if (Date.now() - lastRefresh.current >= RETURN_REFRESH_MIN_MS) void refresh(true);
   };
 
-  const send = useCallback(async () => {
-    if (!job || blocked || busy || text.trim().length === 0) return;
+  // Pushes (a contact verified or a key changed elsewhere) and a slow poll while shown (people join and leave).
+  useEffect(() => {
+    if (!job) return;
+    const unsubscribe = onStatusPush?.(() => void refresh(true));
+    const id = visible ? setInterval(() => void refresh(true), RECIPIENTS_POLL_MS) : undefined;
+    return () => {
+      unsubscribe?.();
+      if (id !== undefined) clearInterval(id);
+    };
+  }, [job, visible, onStatusPush, refresh]);
+
+  /**
+   * Messages waiting to go out, in order. Enter moves the text here at once (the user can type the next one while
+   * the worker encrypts); one submit at a time. What cannot be sent goes back into the box.
+   */
+  const queue = useRef<string[]>([]);
+  const sending = useRef(false);
+  const blockedRef = useRef(blocked);
+  blockedRef.current = blocked;
+  const giveBack = (texts: string[]) => setText((now) => [...texts, now].filter((t) => t !== '').join('\n'));
+
+  const drain = useCallback(async () => {
+    if (!job || sending.current) return;
+    sending.current = true;
     setBusy(true);
-    setNotice(undefined);
     try {
-      const r = await api.call({ type: 'compose/submit', jobId: job.jobId, plaintext: text });
-      setText('');
-      setNotice(r.parts > 1 ? `Sent encrypted (${r.parts} parts).` : 'Sent encrypted.');
-    } catch (e) {
-      // Who can read changed since the frame opened (a key change, a new device): show it as it is now.
-      if (isError(e, ErrorCode.IdentityKeyChanged) || isError(e, ErrorCode.UntrustedIdentity)) await refresh();
-      if (isError(e, ErrorCode.ComposeBlocked)) setSiteBoxChanged(true);
-      else if (isError(e, ErrorCode.Locked)) setNotice('Overcrypt is locked: unlock it from the toolbar, then press Enter again.');
-      else setNotice(`Not sent: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
+      while (queue.current.length > 0) {
+        if (blockedRef.current) return giveBack(queue.current.splice(0));
+        const next = queue.current.shift()!;
+        deliveryUntil.current = Date.now() + DELIVERY_WINDOW_MS;
+        try {
+          const r = await api.call({ type: 'compose/submit', jobId: job.jobId, plaintext: next });
+          deliveryUntil.current = Date.now() + DELIVERY_WINDOW_MS;
+          setNotice(r.parts > 1 ? `Sent encrypted (${r.parts} parts).` : 'Sent encrypted.');
+        } catch (e) {
+          giveBack([next, ...queue.current.splice(0)]);
+          // Who can read changed since the frame opened (a key change, a new device): show it as it is now.
+          if (isError(e, ErrorCode.IdentityKeyChanged) || isError(e, ErrorCode.UntrustedIdentity)) await refresh();
+          if (isError(e, ErrorCode.ComposeBlocked)) setSiteBoxChanged(true);
+          else if (isError(e, ErrorCode.Locked)) setNotice('Overcrypt is locked: unlock it from the toolbar, then press Enter again.');
+          else setNotice(`Not sent: ${isError(e) ? neutraliseLabel(e.message, 100) : 'error'}.`);
+          return;
+        }
+      }
     } finally {
+      sending.current = false;
       setBusy(false);
     }
-  }, [api, job, blocked, busy, text, refresh]);
+  }, [api, job, refresh]);
+
+  const send = () => {
+    if (!job || blocked || text.trim().length === 0) return;
+    setNotice(undefined);
+    queue.current.push(text);
+    textRef.current = '';
+    setText('');
+    void drain();
+  };
 
   const approve = useCallback(async () => {
     if (!job || pending.length === 0) return;
@@ -159,7 +248,7 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
     }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      void send();
+      send();
     }
   };
   const onBeforeInput = (e: Event) => {
@@ -189,7 +278,7 @@ export function ComposeApp({ api, handle, visible, focus }: ComposeAppProps) {
         {warnings.map((w) => (
           <div class="oc-warning" data-warning={w} key={w} role="alert">
             {w === 'keyChanged' ? (
-              <button type="button" class="oc-recheck" disabled={busy} onClick={() => void refresh()}>
+              <button type="button" class="oc-recheck" disabled={busy} onClick={() => void refresh(false)}>
                 Check again
               </button>
             ) : null}

@@ -4,7 +4,7 @@
  */
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { createApiClient } from '../../lib/api';
+import { API_TAG, createApiClient } from '../../lib/api';
 import { ComposeApp } from '../../components/frames/ComposeApp';
 import { handleFromLocation, isEmbedded } from '../../components/frames/handle';
 import { useFrameVisibility } from '../../components/frames/useFrameVisibility';
@@ -13,9 +13,19 @@ import '../../components/frames/frames.css';
 const api = createApiClient((m) => browser.runtime.sendMessage(m));
 const env = { IntersectionObserver: window.IntersectionObserver, document, setInterval: window.setInterval.bind(window), clearInterval: (id: unknown) => window.clearInterval(id as number) };
 
+/** The worker's status/settings pushes (runtime broadcast; a page cannot send these: it has no runtime). */
+function onStatusPush(cb: () => void): () => void {
+  const listener = (msg: unknown) => {
+    const m = msg as { tag?: string; push?: string } | undefined;
+    if (m?.tag === API_TAG && (m.push === 'status/changed' || m.push === 'settings/changed')) cb();
+  };
+  browser.runtime.onMessage.addListener(listener);
+  return () => browser.runtime.onMessage.removeListener(listener);
+}
+
 function Root({ handle }: { handle: string }) {
   const visible = useFrameVisibility(env);
-  return <ComposeApp api={api} handle={handle} visible={visible} focus={window} />;
+  return <ComposeApp api={api} handle={handle} visible={visible} focus={window} onStatusPush={onStatusPush} />;
 }
 
 const handle = handleFromLocation(location);
