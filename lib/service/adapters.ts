@@ -38,7 +38,11 @@ export function ephemeralStore(area: StorageAreaLike): EphemeralStore {
       return (await area.get(EPHEMERAL_PREFIX + key))[EPHEMERAL_PREFIX + key] as T | undefined;
     },
     set: (key, value) => area.set({ [EPHEMERAL_PREFIX + key]: value }),
+    setMany: (items) => area.set(Object.fromEntries(Object.entries(items).map(([k, v]) => [EPHEMERAL_PREFIX + k, v]))),
     delete: (key) => area.remove(EPHEMERAL_PREFIX + key),
+    deleteMany: async (keys) => {
+      if (keys.length > 0) await area.remove(keys.map((k) => EPHEMERAL_PREFIX + k));
+    },
     async keys(prefix) {
       const all = area.getKeys ? await area.getKeys() : Object.keys(await area.get(null));
       return all

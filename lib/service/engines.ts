@@ -111,7 +111,7 @@ export interface DecryptInput {
    * ciphertextDigest(parts). An engine that consumes a message key in `env.sessions.update()` should add
    * `env.cacheWrite(input.digest, {...})` to that step's `writes`: the plaintext then lands in the message cache in
    * the same transaction as the ratchet step, so a worker killed right after never loses the message.
-   * (The service also caches after decrypt returns, for engines without session state, e.g. card mode.)
+   * (The service caches after decrypt returns what no session step committed, e.g. card mode.)
    */
   digest: string;
 }
@@ -135,7 +135,16 @@ export interface MessageEngine {
    * there, else could not decrypt.
    */
   decrypt(env: EngineEnv, input: DecryptInput): Promise<DecryptOutput>;
+  /**
+   * Optional: many messages at once (a display region), one result per input in the same order; one item's failure
+   * is its result, never the others'. Lets an engine step a sender key once for all its messages. Rejects only for
+   * Locked. Without it the service calls `decrypt` per message.
+   */
+  decryptBatch?(env: EngineEnv, inputs: DecryptInput[]): Promise<DecryptResult[]>;
 }
+
+/** One message's outcome in a batch: the plaintext or the error (OvercryptError with a code) it failed with. */
+export type DecryptResult = { ok: true; out: DecryptOutput } | { ok: false; error: unknown };
 
 export interface AccountEngine {
   /** Creates identity + device keys (sealed via env.keystore), publishes the card, uploads prekeys. */

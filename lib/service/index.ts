@@ -16,11 +16,13 @@ export type {
   EncryptOutput,
   DecryptInput,
   DecryptOutput,
+  DecryptResult,
 } from './engines';
 export { classifySender, DEFAULT_PAGES, type SenderInfo, type Caller, type SelfIdentity, type ExtensionPages } from './senders';
 export { PRIVILEGES, countsAsActivity, type Privilege } from './privileges';
 export { SerialQueues } from './serial-queues';
-export { JobRegistry, HANDLE_TTL_MS, COMPOSE_IDLE_TTL_MS } from './jobs';
+export { JobRegistry, HANDLE_TTL_MS, COMPOSE_IDLE_TTL_MS, HELD_DISPLAY_TTL_MS, MAX_OPEN_DISPLAY_ITEMS, type DisplayJob } from './jobs';
+export { fetchRegionItems, SEEN_IDS_PER_TAB, type RegionDisplayDeps } from './display';
 export { InMemoryEphemeralStore, type EphemeralStore } from './ephemeral';
 export { runMaintenance, TASKS, MAINTENANCE_ALARM, MAINTENANCE_PERIOD_MINUTES, type MaintenanceReport, type MaintenanceTask } from './maintenance';
 export { checkPlacement, type PagePlacement } from './header-check';

@@ -1,46 +1,66 @@
 /**
- * Jobs bind our frames to one piece of work. A content script opens a job (armor to display, a conversation to
- * compose for) and gets a single-use handle; it puts the handle into the frame it creates; the frame claims the job
- * with it. A handle is consumed by the claim, works only from the same tab the job was opened in, and expires.
- * The compose job then stays bound to the claiming frame (tab + frame + document), which alone may submit.
+ * Jobs bind our frames to one piece of work. A content script opens a job (a region of armor to display, a
+ * conversation to compose for) and gets a single-use handle; it puts the handle into the frame it creates; the
+ * frame claims the job with it. A handle is consumed by the claim, works only from the same tab the job was opened
+ * in, and expires. The job then stays bound to the claiming frame (tab + frame + document), which alone may use it
+ * (fetch items, submit), addressed by its job id.
+ *
+ * Records in the ephemeral store (storage.session):
+ *   job:h:<handle>        -> { kind, jobId }   reference, kept after the claim so the opener can release by handle
+ *   job:d:<jobId>         -> DisplayJob
+ *   job:c:<jobId>         -> ComposeJobRecord
+ *   dtab:<tabId>:<jobId>  -> 1                 display jobs by opener tab (closing the tab drops them at once)
  */
 import { ErrorCode, OvercryptError } from '../errors';
-import type { ComposeOutput } from '../api/messages';
+import type { ComposeOutput, FoundArmor } from '../api/messages';
 import type { Caller } from './senders';
 import type { EphemeralStore } from './ephemeral';
 
 export const HANDLE_TTL_MS = 5 * 60_000;
 /**
- * A display job answered "locked" waits for the unlock (the frame fetches again then), bound to the frame that
- * asked; it lives this long after its last locked answer.
+ * A claimed display job lives this long after its last use (display/open or display/fetch). Long, because a frame
+ * opened while the vault was locked fetches only after the unlock; closing the tab or a release drops it sooner.
  */
 export const HELD_DISPLAY_TTL_MS = 12 * 3600_000;
 /**
- * Unclaimed display handles kept at most (they live in storage.session, whose quota also holds the unlocked key):
- * a page that floods us with armor gets RateLimited, not a full session store.
+ * Display items (messages) in regions opened by armor/found but not yet claimed by a frame, kept at most. They live
+ * in storage.session, whose quota also holds the unlocked key: a page that floods us with armor gets RateLimited,
+ * not a full session store. Counted in items, not regions (a region holds 1 to LIMITS.regionItems messages), so
+ * the bound means the same as when every message had its own handle.
  */
-export const MAX_OPEN_DISPLAY_HANDLES = 2_000;
+export const MAX_OPEN_DISPLAY_ITEMS = 2_000;
 export const COMPOSE_IDLE_TTL_MS = 12 * 3600_000;
 /** Outputs kept for the content script to collect (if a push was missed). */
 const MAX_OUTPUTS = 20;
+/** A fetch refreshes a claimed job's lastUsed only when older than this (saves a write per fetch). */
+const TOUCH_EVERY_MS = 60_000;
 
 export interface Opener {
   tabId: number;
   frameId: number;
 }
 
+/** The frame a job is bound to. `documentId` is compared when the browser gave one at the claim. */
+export interface BoundFrame {
+  tabId: number;
+  frameId?: number;
+  documentId?: string;
+}
+
 export interface DisplayJob {
   kind: 'display';
   handle: string;
+  jobId: string;
   opener: Opener;
   host: string;
   conversationId?: string;
-  /** Author as the page shows it (a handle), compared with the signed header. */
-  pageAuthor?: string;
-  parts: string[];
+  /** The region's messages in page order (parts, page author, reserved height). */
+  items: FoundArmor[];
   createdAt: number;
-  /** Set when a fetch was answered "locked": only this frame may fetch it again, until `at` + HELD_DISPLAY_TTL_MS. */
-  heldFor?: { frameId?: number; documentId?: string; at: number };
+  /** Last claim or fetch. */
+  lastUsed: number;
+  /** Set by display/open: only this frame may fetch. */
+  boundTo?: BoundFrame;
 }
 
 export interface ComposeJobRecord {
@@ -52,30 +72,90 @@ export interface ComposeJobRecord {
   conversationId: string;
   createdAt: number;
   lastUsed: number;
-  claimedBy?: { tabId: number; frameId?: number; documentId?: string };
+  claimedBy?: BoundFrame;
   outputs: ComposeOutput[];
   /** Set by the opener when the page interfered; submits are refused from then on. */
   blocked?: string;
 }
 
+interface HandleRef {
+  kind: 'display' | 'compose';
+  jobId: string;
+}
 export class JobRegistry {
+  /** Items of unclaimed display jobs (see MAX_OPEN_DISPLAY_ITEMS); undefined until counted once per worker start. */
+  private openItems: number | undefined;
+  private counting: Promise<unknown> | undefined;
+  /** Handles being claimed right now: a second claim of the same handle in the meantime is refused. */
+  private readonly claiming = new Set<string>();
+
   constructor(
     private readonly store: EphemeralStore,
     private readonly clock: { now(): number },
     private readonly random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n)),
-    private readonly maxOpenDisplay: number = MAX_OPEN_DISPLAY_HANDLES,
+    private readonly maxOpenItems: number = MAX_OPEN_DISPLAY_ITEMS,
   ) {}
 
-  async openDisplay(job: Omit<DisplayJob, 'kind' | 'handle' | 'createdAt'>): Promise<string> {
-    if ((await this.store.keys('job:h:')).length >= this.maxOpenDisplay) {
-      await this.sweep();
-      if ((await this.store.keys('job:h:')).length >= this.maxOpenDisplay) {
-        throw new OvercryptError(ErrorCode.RateLimited, 'too many messages waiting to be displayed; try again shortly');
-      }
-    }
+  /**
+   * Registers a region of armor -> its handle. O(1): an in-memory count of open items (recounted by a sweep at
+   * worker start, at the bound and on the maintenance alarm), never a listing of the store per call.
+   */
+  async openDisplay(job: Pick<DisplayJob, 'opener' | 'host' | 'conversationId' | 'items'>): Promise<string> {
+    await this.reserve(job.items.length);
     const handle = this.newId();
-    await this.store.set(`job:h:${handle}`, { ...job, kind: 'display', handle, createdAt: this.clock.now() } satisfies DisplayJob);
+    const jobId = this.newId();
+    const now = this.clock.now();
+    const record: DisplayJob = { ...job, kind: 'display', handle, jobId, createdAt: now, lastUsed: now };
+    try {
+      await this.store.setMany({
+        [`job:h:${handle}`]: { kind: 'display', jobId } satisfies HandleRef,
+        [`job:d:${jobId}`]: stripUndefined(record),
+        [`dtab:${job.opener.tabId}:${jobId}`]: 1,
+      });
+    } catch (e) {
+      this.openItems! -= job.items.length;
+      throw e;
+    }
     return handle;
+  }
+
+  /**
+   * display/open: consumes the handle and binds the job to the calling frame (tab + frame + document). NotFound for
+   * unknown, used or expired handles; Forbidden from another tab (the handle is not used up then).
+   */
+  async claimDisplay(handle: string, caller: Caller): Promise<DisplayJob> {
+    if (this.claiming.has(handle)) throw gone();
+    this.claiming.add(handle);
+    try {
+      const ref = await this.store.get<HandleRef>(`job:h:${handle}`);
+      if (!ref || ref.kind !== 'display') throw gone();
+      const job = await this.store.get<DisplayJob>(`job:d:${ref.jobId}`);
+      if (!job || job.boundTo || this.displayExpired(job)) throw gone();
+      if (caller.tabId !== job.opener.tabId) throw new OvercryptError(ErrorCode.Forbidden, 'frame is not where the job was opened');
+      job.boundTo = stripUndefined({ tabId: caller.tabId, frameId: caller.frameId, documentId: caller.documentId });
+      job.lastUsed = this.clock.now();
+      await this.store.set(`job:d:${job.jobId}`, job);
+      if (this.openItems !== undefined) this.openItems = Math.max(0, this.openItems - job.items.length);
+      return job;
+    } finally {
+      this.claiming.delete(handle);
+    }
+  }
+
+  /** The display job, if `caller` is the frame that claimed it. NotFound for unknown, unclaimed or expired jobs. */
+  async displayForFrame(jobId: string, caller: Caller): Promise<DisplayJob> {
+    const job = await this.store.get<DisplayJob>(`job:d:${jobId}`);
+    if (!job || !job.boundTo || this.displayExpired(job)) throw gone();
+    if (!sameFrame(job.boundTo, caller)) throw new OvercryptError(ErrorCode.Forbidden, 'this frame does not own the display job');
+    return job;
+  }
+
+  /** Keeps a claimed display job alive (written at most once a minute). */
+  async touchDisplay(job: DisplayJob): Promise<void> {
+    const now = this.clock.now();
+    if (now - job.lastUsed < TOUCH_EVERY_MS) return;
+    job.lastUsed = now;
+    await this.store.set(`job:d:${job.jobId}`, job);
   }
 
   async openCompose(job: Pick<ComposeJobRecord, 'opener' | 'host' | 'conversationId'>): Promise<{ handle: string; jobId: string }> {
@@ -83,38 +163,8 @@ export class JobRegistry {
     const jobId = this.newId();
     const now = this.clock.now();
     const record: ComposeJobRecord = { ...job, kind: 'compose', handle, jobId, createdAt: now, lastUsed: now, outputs: [] };
-    await this.store.set(`job:h:${handle}`, { kind: 'compose', jobId });
-    await this.store.set(`job:c:${jobId}`, record);
+    await this.store.setMany({ [`job:h:${handle}`]: { kind: 'compose', jobId } satisfies HandleRef, [`job:c:${jobId}`]: record });
     return { handle, jobId };
-  }
-
-  /**
-   * Consumes a display handle (`consume` false: only checks it). Throws NotFound for unknown/used/expired handles,
-   * Forbidden from another tab, or from another frame than the one a held job is bound to.
-   */
-  async claimDisplay(handle: string, caller: Caller, consume = true): Promise<DisplayJob> {
-    const job = await this.store.get<DisplayJob | { kind: 'compose' }>(`job:h:${handle}`);
-    if (!job || job.kind !== 'display' || this.displayExpired(job)) throw gone();
-    if (caller.tabId !== job.opener.tabId) throw new OvercryptError(ErrorCode.Forbidden, 'frame is not where the job was opened');
-    const held = job.heldFor;
-    if (held && (held.frameId !== caller.frameId || (held.documentId !== undefined && held.documentId !== caller.documentId))) {
-      throw new OvercryptError(ErrorCode.Forbidden, 'another frame holds this job');
-    }
-    if (consume) await this.store.delete(`job:h:${handle}`);
-    return job;
-  }
-
-  /**
-   * Keeps a display job for the frame that asked while the vault is locked: the handle is not used up, only that
-   * frame (tab + frame + document) may fetch it again, and it outlives the normal handle lifetime until the unlock.
-   */
-  async holdDisplay(job: DisplayJob, caller: Caller): Promise<void> {
-    const heldFor = { frameId: caller.frameId, documentId: caller.documentId, at: this.clock.now() };
-    await this.store.set(`job:h:${job.handle}`, { ...job, heldFor } satisfies DisplayJob);
-    // Indexed by tab, so closing the tab drops them at once instead of after HELD_DISPLAY_TTL_MS.
-    const key = `held:${job.opener.tabId}`;
-    const held = (await this.store.get<string[]>(key)) ?? [];
-    if (!held.includes(job.handle)) await this.store.set(key, [...held, job.handle].slice(-this.maxOpenDisplay));
   }
 
   async claimCompose(handle: string, caller: Caller): Promise<ComposeJobRecord> {
@@ -133,13 +183,7 @@ export class JobRegistry {
   /** The compose job, if `caller` is the frame that claimed it. */
   async composeForFrame(jobId: string, caller: Caller): Promise<ComposeJobRecord> {
     const job = await this.liveCompose(jobId);
-    const c = job.claimedBy;
-    const same =
-      c !== undefined &&
-      c.tabId === caller.tabId &&
-      c.frameId === caller.frameId &&
-      (c.documentId === undefined || c.documentId === caller.documentId);
-    if (!same) throw new OvercryptError(ErrorCode.Forbidden, 'this frame does not own the compose job');
+    if (!job.claimedBy || !sameFrame(job.claimedBy, caller)) throw new OvercryptError(ErrorCode.Forbidden, 'this frame does not own the compose job');
     return job;
   }
 
@@ -175,45 +219,105 @@ export class JobRegistry {
     await this.store.set(`job:c:${job.jobId}`, job);
   }
 
-  /** Forgets a job by handle or job id (only the opener's tab may). */
-  async release(handleOrJobId: string, caller: Caller): Promise<void> {
-    for (const key of [`job:h:${handleOrJobId}`, `job:c:${handleOrJobId}`]) {
-      const job = await this.store.get<{ opener?: Opener; jobId?: string }>(key);
-      if (!job) continue;
-      const owner = job.opener ?? (job.jobId ? (await this.store.get<ComposeJobRecord>(`job:c:${job.jobId}`))?.opener : undefined);
-      if (owner && owner.tabId !== caller.tabId) continue;
-      await this.store.delete(key);
-    }
-  }
-
   /**
-   * A tab closed: forget its page contexts, seen message ids and display jobs held for an unlock (its other jobs
-   * expire on their own).
+   * Forgets a job by handle or job id (only the opener's tab may). A display region's handle still drops the job
+   * after its frame claimed it (the content script knows only the handle).
    */
-  async forgetTab(tabId: number): Promise<void> {
-    const held = (await this.store.get<string[]>(`held:${tabId}`)) ?? [];
-    const keys = [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`, `held:${tabId}`, ...held.map((h) => `job:h:${h}`)];
-    for (const key of keys) await this.store.delete(key);
+  async release(handleOrJobId: string, caller: Caller): Promise<void> {
+    const ref = await this.store.get<HandleRef>(`job:h:${handleOrJobId}`);
+    if (ref?.kind === 'display') {
+      const job = await this.store.get<DisplayJob>(`job:d:${ref.jobId}`);
+      if (!job) return this.store.delete(`job:h:${handleOrJobId}`);
+      return this.dropDisplay(job, caller.tabId);
+    }
+    if (ref) {
+      const owner = (await this.store.get<ComposeJobRecord>(`job:c:${ref.jobId}`))?.opener;
+      if (!owner || owner.tabId === caller.tabId) await this.store.delete(`job:h:${handleOrJobId}`);
+      return;
+    }
+    const display = await this.store.get<DisplayJob>(`job:d:${handleOrJobId}`);
+    if (display) return this.dropDisplay(display, caller.tabId);
+    const compose = await this.store.get<ComposeJobRecord>(`job:c:${handleOrJobId}`);
+    if (compose && compose.opener.tabId === caller.tabId) await this.store.delete(`job:c:${handleOrJobId}`);
   }
 
-  /** Drops expired handles and idle compose jobs. */
+  /** A tab closed: forget its page contexts, seen message ids and display jobs (its compose jobs expire on their own). */
+  async forgetTab(tabId: number): Promise<void> {
+    const keys = [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`];
+    for (const marker of await this.store.keys(`dtab:${tabId}:`)) {
+      const jobId = marker.slice(`dtab:${tabId}:`.length);
+      const job = await this.store.get<DisplayJob>(`job:d:${jobId}`);
+      keys.push(marker, `job:d:${jobId}`);
+      if (!job) continue;
+      keys.push(`job:h:${job.handle}`);
+      if (!job.boundTo && this.openItems !== undefined) this.openItems = Math.max(0, this.openItems - job.items.length);
+    }
+    await this.store.deleteMany(keys);
+  }
+
+  /** Drops expired handles and jobs, idle compose jobs; recounts the open display items. Returns how many went. */
   async sweep(): Promise<number> {
-    let removed = 0;
-    for (const key of await this.store.keys('job:')) {
-      const job = await this.store.get<{ createdAt?: number; lastUsed?: number; kind?: string; jobId?: string; heldFor?: DisplayJob['heldFor'] }>(key);
-      const stale =
-        !job ||
-        (key.startsWith('job:c:')
-          ? this.expired(job.lastUsed ?? 0, COMPOSE_IDLE_TTL_MS)
-          : job.kind === 'display'
-            ? this.displayExpired(job)
-            : !(job.jobId && (await this.store.get(`job:c:${job.jobId}`))));
-      if (stale) {
-        await this.store.delete(key);
-        removed++;
+    const run = this.sweepOnce();
+    this.counting = run;
+    return run;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    let open = 0;
+    const drop: string[] = [];
+    const live = new Set<string>();
+    const keys = await this.store.keys('job:');
+    // Jobs first, so references can be checked against what stays.
+    for (const key of keys.filter((k) => !k.startsWith('job:h:'))) {
+      if (key.startsWith('job:c:')) {
+        const job = await this.store.get<ComposeJobRecord>(key);
+        if (!job || this.expired(job.lastUsed ?? 0, COMPOSE_IDLE_TTL_MS)) drop.push(key);
+        else live.add(job.jobId);
+      } else if (key.startsWith('job:d:')) {
+        const job = await this.store.get<DisplayJob>(key);
+        if (!job || !Array.isArray(job.items) || this.displayExpired(job)) {
+          drop.push(key);
+          if (job?.opener) drop.push(`dtab:${job.opener.tabId}:${job.jobId}`);
+        } else {
+          live.add(job.jobId);
+          if (!job.boundTo) open += job.items.length;
+        }
+      } else {
+        drop.push(key); // a record of an older version
       }
     }
-    return removed;
+    for (const key of keys.filter((k) => k.startsWith('job:h:'))) {
+      const ref = await this.store.get<Partial<HandleRef>>(key);
+      if (!ref?.jobId || !live.has(ref.jobId)) drop.push(key);
+    }
+    for (const marker of await this.store.keys('dtab:')) {
+      if (!live.has(marker.slice(marker.lastIndexOf(':') + 1))) drop.push(marker);
+    }
+    const unique = [...new Set(drop)];
+    await this.store.deleteMany(unique);
+    this.openItems = open;
+    return unique.filter((k) => k.startsWith('job:')).length;
+  }
+
+  private async reserve(items: number): Promise<void> {
+    if (this.openItems === undefined) {
+      this.counting ??= this.sweepOnce();
+      await this.counting;
+      this.openItems ??= 0;
+    }
+    if (this.openItems + items > this.maxOpenItems) {
+      await this.sweep();
+      if (this.openItems! + items > this.maxOpenItems) {
+        throw new OvercryptError(ErrorCode.RateLimited, 'too many messages waiting to be displayed; try again shortly');
+      }
+    }
+    this.openItems! += items;
+  }
+
+  private async dropDisplay(job: DisplayJob, callerTab: number | undefined): Promise<void> {
+    if (job.opener.tabId !== callerTab) return;
+    await this.store.deleteMany([`job:d:${job.jobId}`, `job:h:${job.handle}`, `dtab:${job.opener.tabId}:${job.jobId}`]);
+    if (!job.boundTo && this.openItems !== undefined) this.openItems = Math.max(0, this.openItems - job.items.length);
   }
 
   private async liveCompose(jobId: string): Promise<ComposeJobRecord> {
@@ -222,8 +326,8 @@ export class JobRegistry {
     return job;
   }
 
-  private displayExpired(job: { createdAt?: number; heldFor?: DisplayJob['heldFor'] }): boolean {
-    return job.heldFor ? this.expired(job.heldFor.at, HELD_DISPLAY_TTL_MS) : this.expired(job.createdAt ?? 0, HANDLE_TTL_MS);
+  private displayExpired(job: DisplayJob): boolean {
+    return job.boundTo ? this.expired(job.lastUsed, HELD_DISPLAY_TTL_MS) : this.expired(job.createdAt, HANDLE_TTL_MS);
   }
 
   private expired(since: number, ttl: number): boolean {
@@ -234,6 +338,18 @@ export class JobRegistry {
     const bytes = this.random(16);
     return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   }
+}
+
+function sameFrame(bound: BoundFrame, caller: Caller): boolean {
+  return (
+    bound.tabId === caller.tabId &&
+    bound.frameId === caller.frameId &&
+    (bound.documentId === undefined || bound.documentId === caller.documentId)
+  );
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function gone(): OvercryptError {

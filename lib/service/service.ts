@@ -11,7 +11,7 @@
  * checks -> user activity -> handler. Errors leave as `{code, message}`.
  */
 import { API_TAG, type ApiReply, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
-import type { ComposeJob, DisplayResult, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, TrustState, UserSettings } from '../api/views';
+import type { ComposeJob, DisplayItem, DisplayRegion, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, UserSettings } from '../api/views';
 import { toWireError } from '../api/errors';
 import { parseRequest } from '../api/validate';
 import { DirectoryClient, type FetchLike, type OutboxStore, type QueuedRequest, type Credentials } from '../directory/client';
@@ -30,14 +30,15 @@ import {
 } from '../policy';
 import type { OvercryptDB } from '../storage/db';
 import { Keystore } from '../storage/keystore';
-import { ciphertextDigest, MessageCache, type CachedMessage } from '../storage/message-cache';
+import { ciphertextDigest, MessageCache } from '../storage/message-cache';
 import { MetaStore } from '../storage/meta';
 import { SEALED_STORES } from '../storage/schema';
 import { Vault, type Clock, type SessionKeyStore, type VaultHeader, type VaultOptions } from '../vault/vault';
 import type { KdfFloor } from '../vault/kdf';
-import type { AccountRecord, ConversationRef, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
+import { trimMessageCache } from './cache-bound';
+import { fetchRegionItems, type RegionDisplayDeps } from './display';
+import type { AccountRecord, ConversationRef, DecryptInput, DecryptResult, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
 import type { EphemeralStore } from './ephemeral';
-import { checkPlacement } from './header-check';
 import { JobRegistry } from './jobs';
 import { runMaintenance, type MaintenanceReport } from './maintenance';
 import { countsAsActivity, PRIVILEGES } from './privileges';
@@ -102,7 +103,8 @@ const ACCOUNT_KEY = 'account';
 const CREDENTIALS_KEY = 'credentials';
 const USER_SETTINGS_KEY = 'user';
 const DEFAULT_PART_LENGTH = 300;
-const SEEN_IDS_PER_TAB = 2_000;
+/** Digests remembered as committed by a session step (see takeCommitted); more means something never asked. */
+const MAX_COMMITTED_DIGESTS = 10_000;
 /** How long a request may wait for the managed policy (see loadPolicy). */
 const POLICY_WAIT_MS = 1_000;
 
@@ -120,6 +122,8 @@ export class OvercryptService {
   private publicSettings: PublicSettings = {};
   private effective: Effective;
   private ready: Promise<void> | undefined;
+  /** Message-cache digests an engine's session step just committed (so display does not write them again). */
+  private readonly committedToCache = new Set<string>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.meta = new MetaStore(deps.db);
@@ -344,6 +348,7 @@ export class OvercryptService {
           // Durable before anyone sees the result: a worker killed after this line loses nothing, before it
           // the result was never released.
           await this.keystore.commit([{ store: kind, key, value: out.state }, ...(out.writes ?? [])]);
+          for (const w of out.writes ?? []) if (w.store === 'messageCache') this.noteCommitted(w.key);
           return out.result;
         }),
       read: async <S>(kind: SessionKind, id: string) => this.keystore.get<S>(kind, await this.sessionKey(kind, id)),
@@ -467,40 +472,39 @@ export class OvercryptService {
     return status;
   }
 
-  private async decryptForDisplay(parts: string[], host: string): Promise<{ cached: CachedMessage; fromCache: boolean }> {
-    const digest = await ciphertextDigest(parts);
-    const hit = await this.cache.get(digest);
-    if (hit) return { cached: hit, fromCache: true };
-    let out;
-    try {
-      out = await this.deps.engines.messages.decrypt(this.env, { parts, host, digest });
-    } catch (e) {
-      // Two frames showing one new message at once: the other decrypt used the key and committed the plaintext
-      // with its session step (env.cacheWrite), so this one finds it in the cache.
-      const again = isError(e, ErrorCode.DuplicateMessage) ? await this.cache.get(digest) : undefined;
-      if (again) return { cached: again, fromCache: true };
-      throw e;
-    }
-    const cached: CachedMessage = {
-      plaintext: out.plaintext,
-      header: { ...out.header, senderName: out.senderName, trust: out.trust },
-      direction: 'received',
+  /** What display/fetch needs from the service (lib/service/display.ts). */
+  private regionDeps(): RegionDisplayDeps {
+    return {
+      cache: this.cache,
+      ephemeral: this.deps.ephemeral,
+      decrypt: (inputs) => this.decryptMany(inputs),
+      takeCommitted: (digest) => this.committedToCache.delete(digest),
+      trimCache: async () => {
+        await trimMessageCache(this.deps.db, this.cache.limit);
+      },
+      account: () => this.account(),
+      contacts: () => this.deps.engines.contacts.list(this.env),
     };
-    // Also when the engine already committed it with its session step: this put refreshes it and enforces the bound.
-    await this.cache.put(digest, cached);
-    return { cached, fromCache: false };
   }
 
-  /** True when this tab already showed `messageId` with different ciphertext. Remembers the pair otherwise. */
-  private async seenElsewhere(tabId: number, messageId: string, digest: string): Promise<boolean> {
-    const key = `seen:${tabId}`;
-    const seen = (await this.deps.ephemeral.get<Record<string, string>>(key)) ?? {};
-    const previous = seen[messageId];
-    if (previous !== undefined) return previous !== digest;
-    const entries = Object.entries(seen);
-    if (entries.length >= SEEN_IDS_PER_TAB) entries.splice(0, entries.length - SEEN_IDS_PER_TAB + 1);
-    await this.deps.ephemeral.set(key, Object.fromEntries([...entries, [messageId, digest]]));
-    return false;
+  private async decryptMany(inputs: DecryptInput[]): Promise<DecryptResult[]> {
+    const engine = this.deps.engines.messages;
+    if (engine.decryptBatch) return engine.decryptBatch(this.env, inputs);
+    const results: DecryptResult[] = [];
+    for (const input of inputs) {
+      try {
+        results.push({ ok: true, out: await engine.decrypt(this.env, input) });
+      } catch (error) {
+        if (isError(error, ErrorCode.Locked)) throw error;
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  private noteCommitted(digest: string): void {
+    if (this.committedToCache.size >= MAX_COMMITTED_DIGESTS) this.committedToCache.clear(); // only costs a second write
+    this.committedToCache.add(digest);
   }
 
   private async wipe(): Promise<void> {
@@ -642,8 +646,7 @@ export class OvercryptService {
         opener: { tabId: caller.tabId!, frameId: caller.frameId ?? 0 },
         host: req.host.toLowerCase(),
         conversationId: req.conversationId,
-        pageAuthor: req.pageAuthor,
-        parts: req.parts,
+        items: req.items,
       });
       return { handle };
     },
@@ -670,10 +673,23 @@ export class OvercryptService {
       return {};
     },
 
-    'display/fetch': async (req, caller): Promise<DisplayResult> => {
-      const result = await this.display(req, caller);
+    'display/open': async (req, caller): Promise<DisplayRegion> => {
+      const job = await this.jobs.claimDisplay(req.handle, caller);
+      // Locked before the enabled check: the user's sites are in the sealed settings.
+      const gate = !this.vault.isUnlocked() ? 'locked' : siteOf(this.effective.config, job.host)?.enabled === true ? 'ready' : 'clickToDecrypt';
+      const region: DisplayRegion = { jobId: job.jobId, heightsPx: job.items.map((i) => i.heightPx), gate };
       const securityPattern = this.effective.config.securityPattern;
-      return securityPattern === undefined ? result : { ...result, securityPattern };
+      return securityPattern === undefined ? region : { ...region, securityPattern };
+    },
+    'display/fetch': async (req, caller): Promise<{ items: DisplayItem[] }> => {
+      const job = await this.jobs.displayForFrame(req.jobId, caller);
+      if (siteOf(this.effective.config, job.host)?.enabled !== true && !req.reveal) {
+        return { items: req.indices.map(() => ({ ok: false, badge: { kind: 'clickToDecrypt' } })) };
+      }
+      const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
+      const items = await fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace);
+      await this.jobs.touchDisplay(job);
+      return { items };
     },
     'compose/claim': async (req, caller): Promise<ComposeJob> => {
       const job = await this.jobs.claimCompose(req.handle, caller);
@@ -787,58 +803,6 @@ export class OvercryptService {
     },
   };
 
-  private async display(req: { handle: string; reveal?: boolean }, caller: Caller): Promise<DisplayResult> {
-    const peek = await this.jobs.claimDisplay(req.handle, caller, false);
-    if (!this.vault.isUnlocked()) {
-      // Before the enabled check: the user's sites are in the sealed settings. Not used up: the frame shows
-      // "locked (unlock)" and fetches again on the unlock push.
-      await this.jobs.holdDisplay(peek, caller);
-      return { ok: false, badge: { kind: 'locked' } };
-    }
-    const enabled = siteOf(this.effective.config, peek.host)?.enabled === true;
-    if (!enabled && !req.reveal) return { ok: false, badge: { kind: 'clickToDecrypt' } };
-    const job = await this.jobs.claimDisplay(req.handle, caller);
-    const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
-    let result: { cached: CachedMessage; fromCache: boolean };
-    try {
-      result = await this.decryptForDisplay(job.parts, job.host);
-    } catch (e) {
-      if (isError(e, ErrorCode.Locked)) throw e;
-      if (isError(e, ErrorCode.NotARecipient)) return { ok: false, badge: { kind: 'notForThisDevice' } };
-      return { ok: false, badge: { kind: 'couldNotDecrypt', reason: isError(e) ? e.code : ErrorCode.Internal } };
-    }
-    const header = result.cached.header as DisplayHeader;
-    const digest = await ciphertextDigest(job.parts);
-    const repeated = await this.seenElsewhere(job.opener.tabId, header.messageId, digest);
-    const account = await this.account();
-    const own = result.cached.direction === 'sent' || header.senderIdentity === account?.identity;
-    const badge = checkPlacement(
-      header,
-      { conversationId: job.conversationId, pageAuthor: job.pageAuthor, namespace: ctx?.namespace },
-      own ? 'verified' : await this.currentTrust(header),
-      repeated,
-    );
-    const { senderName, trust, ...signed } = header;
-    void trust;
-    return { ok: true, plaintext: result.cached.plaintext, header: signed, senderName: senderName ?? header.senderIdentity, badge, fromCache: result.fromCache };
-  }
-
-  /**
-   * The sender's trust as it is now, not as it was when the message was first decrypted (cached): verifying a
-   * contact turns their earlier messages verified too. Only while the sending card is still one the contact store
-   * trusts; otherwise (revoked, or the key changed since) the recorded state stands.
-   */
-  private async currentTrust(header: DisplayHeader): Promise<TrustState> {
-    const recorded = header.trust ?? 'firstSeen';
-    try {
-      const contact = (await this.deps.engines.contacts.list(this.env)).find((c) => c.identity === header.senderIdentity);
-      if (contact?.devices.some((d) => d.cardId === header.senderCardId)) return contact.state;
-    } catch (e) {
-      if (isError(e, ErrorCode.Locked)) throw e;
-    }
-    return recorded;
-  }
-
   private settingsView() {
     const { forcedModes, conversations, securityPattern, ...effective } = this.effective.config;
     void forcedModes;
@@ -853,8 +817,6 @@ export class OvercryptService {
     }
   }
 }
-
-type DisplayHeader = import('../api/views').MessageHeader & { senderName?: string; trust?: import('../api/views').TrustState };
 
 function recipientWarnings(recipients: RecipientView[]): PageWarning[] {
   const warnings: PageWarning[] = [];

@@ -146,8 +146,23 @@ export async function send(u: User, conversationId: string, plaintext: string, t
   return { parts, job };
 }
 
-/** armor/found + display/fetch, as the content script and the display frame do. */
+/** armor/found + display/open + display/fetch of one message, as the content script and the display frame do. */
 export async function show(u: User, parts: string[], where: { conversationId: string; pageAuthor?: string }, tab = 1): Promise<any> {
-  const found = await ok(u.call(as.cs(tab), { type: 'armor/found', host: HOST, conversationId: where.conversationId, pageAuthor: where.pageAuthor, parts }), 'armor/found');
-  return ok(u.call(as.display(tab), { type: 'display/fetch', handle: found.handle }), 'display/fetch');
+  return (await showRegion(u, [parts], where, tab))[0];
+}
+
+/**
+ * One display region of `messages` (page order): armor/found with every item, display/open in the display frame,
+ * display/fetch in chunks of `chunk` indices. Returns one DisplayItem per message.
+ */
+export async function showRegion(u: User, messages: string[][], where: { conversationId: string; pageAuthor?: string }, tab = 1, chunk = 100): Promise<any[]> {
+  const items = messages.map((parts) => ({ parts, heightPx: 40, ...(where.pageAuthor !== undefined ? { pageAuthor: where.pageAuthor } : {}) }));
+  const found = await ok(u.call(as.cs(tab), { type: 'armor/found', host: HOST, conversationId: where.conversationId, items }), 'armor/found');
+  const region = await ok(u.call(as.display(tab), { type: 'display/open', handle: found.handle }), 'display/open');
+  const out: any[] = [];
+  for (let i = 0; i < messages.length; i += chunk) {
+    const indices = Array.from({ length: Math.min(chunk, messages.length - i) }, (_, k) => i + k);
+    out.push(...(await ok(u.call(as.display(tab), { type: 'display/fetch', jobId: region.jobId, indices }), 'display/fetch')).items);
+  }
+  return out;
 }
