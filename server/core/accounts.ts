@@ -1,14 +1,16 @@
 /**
  * Accounts: registration (open / invite / closed) and password login that issues a JWT.
- * Failed logins are limited per identity and per client address; a limited key is refused
- * before the password is even checked, so guessing stops.
+ * Failed logins are limited per identity and per client address, registrations per address;
+ * the counters live in the database (SharedWindowLimit), so every directory process on it
+ * shares one budget. An attempt is counted before the password is checked (and given back if
+ * it was right), so neither a limited key nor a burst of parallel guesses gets past the limit.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Limits, normaliseIdentity, type CreateAccountRequest, type SessionRequest } from '../../lib/directory/wire';
 import { ErrorCode, fail } from '../../lib/errors';
 import type { Repository } from '../storage/repository';
 import { DEFAULT_SCRYPT, hashPassword, verifyPassword, type ScryptCost } from './passwords';
-import { WindowLimiter } from './rateLimit';
+import { SharedWindowLimit, type Taken } from './rateLimit';
 import type { IssuedToken, TokenService } from './tokens';
 
 export type RegistrationMode = 'open' | 'invite' | 'closed';
@@ -37,9 +39,9 @@ export async function createInvite(repo: Repository, now: number, ttlMs: number 
 }
 
 export class AccountService {
-  private readonly byIdentity: WindowLimiter;
-  private readonly byAddress: WindowLimiter;
-  private readonly registrations: WindowLimiter;
+  private readonly failuresByIdentity: SharedWindowLimit;
+  private readonly failuresByAddress: SharedWindowLimit;
+  private readonly registrations: SharedWindowLimit;
   private readonly scrypt: ScryptCost;
   private dummyHash: Promise<string> | undefined;
 
@@ -50,16 +52,15 @@ export class AccountService {
     private readonly now: () => number,
   ) {
     const windowMs = config.loginWindowMs ?? 15 * 60_000;
-    this.byIdentity = new WindowLimiter(config.loginFailuresPerIdentity ?? 10, windowMs, now);
-    this.byAddress = new WindowLimiter(config.loginFailuresPerAddress ?? 100, windowMs, now);
-    this.registrations = new WindowLimiter(config.registrationsPerAddress ?? 100, 3_600_000, now);
+    this.failuresByIdentity = new SharedWindowLimit(repo, 'login-id', config.loginFailuresPerIdentity ?? 10, windowMs, now);
+    this.failuresByAddress = new SharedWindowLimit(repo, 'login-addr', config.loginFailuresPerAddress ?? 100, windowMs, now);
+    this.registrations = new SharedWindowLimit(repo, 'register-addr', config.registrationsPerAddress ?? 100, 3_600_000, now);
     this.scrypt = config.scrypt ?? DEFAULT_SCRYPT;
   }
 
   /** `address` is the client's network address: account creation (a memory-hard hash) is limited per address. */
   async register(req: CreateAccountRequest, address: string): Promise<{ identity: string }> {
     if (this.config.registration === 'closed') fail(ErrorCode.Forbidden, 'registration is closed on this directory');
-    if (this.registrations.isExhausted(address)) fail(ErrorCode.RateLimited, 'too many accounts created from this address');
     const identity = normaliseIdentity(req.identity);
     if (identity === null) {
       fail(ErrorCode.Malformed, `identity must be 1-${Limits.identityMaxLength} printable ASCII characters without spaces`);
@@ -70,7 +71,8 @@ export class AccountService {
       if (!req.invite) fail(ErrorCode.Forbidden, 'registration needs an invite code');
       inviteHash = hashInvite(req.invite);
     }
-    this.registrations.hit(address);
+    // Every well-formed attempt counts (a taken identity or a bad invite too): each costs a hash.
+    if (!(await this.registrations.take(address))) fail(ErrorCode.RateLimited, 'too many accounts created from this address');
     const passwordHash = await hashPassword(req.password, this.scrypt);
     const result = await this.repo.createAccount({ identity, passwordHash, createdAt: this.now() }, inviteHash);
     if (result === 'taken') fail(ErrorCode.Conflict, 'identity already registered');
@@ -80,22 +82,34 @@ export class AccountService {
 
   async login(req: SessionRequest, address: string): Promise<IssuedToken> {
     const identity = normaliseIdentity(req.identity) ?? '';
-    const identityKey = `id:${identity}`;
-    if (this.byIdentity.isExhausted(identityKey) || this.byAddress.isExhausted(address)) {
-      fail(ErrorCode.RateLimited, 'too many failed logins; try again later');
-    }
+    const byAddress = await this.takeLoginAttempt(identity, address);
     const account = identity ? await this.repo.getAccount(identity) : null;
     // Unknown identities cost a hash too, so timing does not reveal which accounts exist.
     const ok = account
       ? await verifyPassword(req.password, account.passwordHash)
       : (await verifyPassword(req.password, await this.dummy()), false);
-    if (!ok || !account) {
-      this.byIdentity.hit(identityKey);
-      this.byAddress.hit(address);
-      fail(ErrorCode.WrongPassword, 'wrong identity or password');
-    }
-    this.byIdentity.reset(identityKey);
+    // A failure keeps both counted attempts: they are the failure record.
+    if (!ok || !account) fail(ErrorCode.WrongPassword, 'wrong identity or password');
+    await Promise.all([this.failuresByIdentity.reset(identity), this.failuresByAddress.giveBack(byAddress)]);
     return this.tokens.issue(account.identity);
+  }
+
+  /**
+   * Counts the attempt against both limits before the password is checked; 429 when either is
+   * used up. Returns the address's count, given back if the password is right.
+   */
+  private async takeLoginAttempt(identity: string, address: string): Promise<Taken> {
+    const [byIdentity, byAddress] = await Promise.all([
+      this.failuresByIdentity.take(identity),
+      this.failuresByAddress.take(address),
+    ]);
+    if (byIdentity && byAddress) return byAddress;
+    // A refused request is not a failure: give back whichever was taken.
+    await Promise.all([
+      byIdentity && this.failuresByIdentity.giveBack(byIdentity),
+      byAddress && this.failuresByAddress.giveBack(byAddress),
+    ]);
+    fail(ErrorCode.RateLimited, 'too many failed logins; try again later');
   }
 
   private dummy(): Promise<string> {

@@ -40,7 +40,9 @@ export interface Directory {
   readonly backups: BackupService;
   readonly mailbox: MailboxService;
   readonly archive: ArchiveService;
-  /** Periodic housekeeping (expired envelopes); returns a stop function. */
+  /** Deletes expired envelopes and expired rate-limit windows; returns how many of each. */
+  purgeExpired(): Promise<{ envelopes: number; rateWindows: number }>;
+  /** Runs `purgeExpired` periodically; returns a stop function. */
   startMaintenance(intervalMs?: number): () => void;
 }
 
@@ -48,6 +50,10 @@ export function createDirectory({ crypto, repo, app, config, now = Date.now }: D
   const tokens = new TokenService(crypto, app, config.tokenTtlMs, now);
   const cards = new CardService(crypto, repo, app, now);
   const mailbox = new MailboxService(repo, cards, config.mailbox ?? {}, now);
+  const purgeExpired = async () => {
+    const [envelopes, rateWindows] = await Promise.all([mailbox.purgeExpired(), repo.purgeExpiredWindows(now())]);
+    return { envelopes, rateWindows };
+  };
   return {
     appInfo: { appId: app.appId, appPublicKey: app.publicKeyBase64 },
     repo,
@@ -58,8 +64,9 @@ export function createDirectory({ crypto, repo, app, config, now = Date.now }: D
     backups: new BackupService(repo, now),
     mailbox,
     archive: new ArchiveService(repo, config.adminToken, now),
+    purgeExpired,
     startMaintenance(intervalMs = 10 * 60_000) {
-      const timer = setInterval(() => void mailbox.purgeExpired().catch(() => undefined), intervalMs);
+      const timer = setInterval(() => void purgeExpired().catch(() => undefined), intervalMs);
       timer.unref();
       return () => clearInterval(timer);
     },

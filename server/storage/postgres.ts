@@ -6,7 +6,8 @@
  * - one-time prekey claims use `FOR UPDATE SKIP LOCKED`, so concurrent claimers take
  *   different keys and never the same one;
  * - mailbox quotas lock the recipient's card row (`FOR UPDATE`) while counting;
- * - backups use compare-and-set on `version`; supersede and invites run in one transaction.
+ * - backups use compare-and-set on `version`; supersede and invites run in one transaction;
+ * - rate-limit hits are one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` each.
  * `synchronous_commit` stays at the server default (on): a commit is durable when acknowledged.
  */
 import pg from 'pg';
@@ -39,7 +40,25 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE archive (id BIGSERIAL PRIMARY KEY, conversation_id TEXT NOT NULL,
      message_digest TEXT NOT NULL, blob TEXT NOT NULL, author_identity TEXT NOT NULL, created_at BIGINT NOT NULL);
    CREATE INDEX archive_by_conversation ON archive (conversation_id, id);`,
+  // 2: rate-limit windows in the database, so every process on it shares one budget.
+  `CREATE TABLE rate_windows (limit_key TEXT PRIMARY KEY, window_start BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL, hits INT NOT NULL);
+   CREATE INDEX rate_windows_by_expiry ON rate_windows (expires_at);`,
 ];
+
+/**
+ * One statement, atomic under concurrency: INSERT ... ON CONFLICT DO UPDATE locks the row, and a
+ * concurrent hit on the same key waits for it and then updates the committed row, so no hit is
+ * lost (READ COMMITTED is enough). A new key, or an expired window, starts a window of one hit.
+ */
+const HIT_WINDOW_SQL = `INSERT INTO rate_windows (limit_key, window_start, expires_at, hits) VALUES ($1, $2::bigint, $2::bigint + $3::bigint, 1)
+  ON CONFLICT (limit_key) DO UPDATE SET
+    hits = CASE WHEN rate_windows.expires_at <= excluded.window_start THEN 1 ELSE rate_windows.hits + 1 END,
+    window_start = CASE WHEN rate_windows.expires_at <= excluded.window_start
+                        THEN excluded.window_start ELSE rate_windows.window_start END,
+    expires_at = CASE WHEN rate_windows.expires_at <= excluded.window_start
+                      THEN excluded.expires_at ELSE rate_windows.expires_at END
+  RETURNING hits`;
 
 export interface PostgresOptions {
   /** Schema to create and use (tests use a throwaway one); default `public`. */
@@ -342,6 +361,31 @@ export class PostgresRepository implements Repository {
 
   async purgeExpiredEnvelopes(now: number): Promise<number> {
     const r = await this.pool.query('DELETE FROM mailbox WHERE expires_at <= $1', [now]);
+    return r.rowCount ?? 0;
+  }
+
+  async hitWindow(key: string, windowMs: number, now: number): Promise<number> {
+    const r = await this.one(HIT_WINDOW_SQL, [key, now, windowMs]);
+    return num(r?.hits);
+  }
+
+  async windowCount(key: string, now: number): Promise<number> {
+    const r = await this.one('SELECT hits FROM rate_windows WHERE limit_key = $1 AND expires_at > $2', [key, now]);
+    return r ? num(r.hits) : 0;
+  }
+
+  async undoWindowHit(key: string, hitAt: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE rate_windows SET hits = hits - 1 WHERE limit_key = $1 AND hits > 0
+       AND window_start <= $2 AND expires_at > $2`, [key, hitAt]);
+  }
+
+  async resetWindow(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM rate_windows WHERE limit_key = $1', [key]);
+  }
+
+  async purgeExpiredWindows(now: number): Promise<number> {
+    const r = await this.pool.query('DELETE FROM rate_windows WHERE expires_at <= $1', [now]);
     return r.rowCount ?? 0;
   }
 

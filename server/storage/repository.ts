@@ -132,6 +132,25 @@ export interface Repository {
   /** Deletes expired envelopes; returns how many. */
   purgeExpiredEnvelopes(now: number): Promise<number>;
 
+  // ---- rate-limit windows (shared by every directory process on this database) ----
+  /**
+   * Counts one hit for `key` in its current fixed window and returns the count after the hit.
+   * A window starts at the first hit after the previous one expired and lasts `windowMs`.
+   * One atomic statement: concurrent hits from any number of processes are all counted.
+   */
+  hitWindow(key: string, windowMs: number, now: number): Promise<number>;
+  /** Hits of `key` in its current (unexpired) window; 0 if none. */
+  windowCount(key: string, now: number): Promise<number>;
+  /**
+   * Takes back one hit made at `hitAt`, but only if the window it went to is still the current
+   * one (a later window's count is never lowered).
+   */
+  undoWindowHit(key: string, hitAt: number): Promise<void>;
+  /** Forgets `key`'s window (e.g. after a successful login). */
+  resetWindow(key: string): Promise<void>;
+  /** Deletes windows that expired at or before `now`; returns how many. */
+  purgeExpiredWindows(now: number): Promise<number>;
+
   // ---- org archive ----
   insertArchive(entry: Omit<ArchiveRecord, 'id'>): Promise<string>;
   listArchive(conversationId: string | null, after: string | null, limit: number): Promise<ArchiveRecord[]>;

@@ -50,7 +50,24 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE archive (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL,
      message_digest TEXT NOT NULL, blob TEXT NOT NULL, author_identity TEXT NOT NULL, created_at INTEGER NOT NULL);
    CREATE INDEX archive_by_conversation ON archive (conversation_id, id);`,
+  // 2: rate-limit windows in the database, so every process on it shares one budget.
+  `CREATE TABLE rate_windows (limit_key TEXT PRIMARY KEY, window_start INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL, hits INTEGER NOT NULL);
+   CREATE INDEX rate_windows_by_expiry ON rate_windows (expires_at);`,
 ];
+
+/**
+ * One statement, so a hit is atomic: a new key, or an expired window, starts a window of one hit;
+ * a current window counts one more. (In DO UPDATE, `rate_windows.x` is the stored row's value.)
+ */
+const HIT_WINDOW_SQL = `INSERT INTO rate_windows (limit_key, window_start, expires_at, hits) VALUES (?, ?, ?, 1)
+  ON CONFLICT (limit_key) DO UPDATE SET
+    hits = CASE WHEN rate_windows.expires_at <= excluded.window_start THEN 1 ELSE rate_windows.hits + 1 END,
+    window_start = CASE WHEN rate_windows.expires_at <= excluded.window_start
+                        THEN excluded.window_start ELSE rate_windows.window_start END,
+    expires_at = CASE WHEN rate_windows.expires_at <= excluded.window_start
+                      THEN excluded.expires_at ELSE rate_windows.expires_at END
+  RETURNING hits`;
 
 export interface SqliteOptions {
   /** 'full' (default): acknowledge writes after the WAL is fsynced; 'normal': do not fsync. */
@@ -231,6 +248,12 @@ export class SqliteRepository implements Repository {
                          ORDER BY id LIMIT ?`),
       ackEnvelope: p('DELETE FROM mailbox WHERE recipient_card_id = ? AND id = ?'),
       purge: p('DELETE FROM mailbox WHERE expires_at <= ?'),
+      hitWindow: p(HIT_WINDOW_SQL),
+      windowCount: p('SELECT hits FROM rate_windows WHERE limit_key = ? AND expires_at > ?'),
+      undoWindowHit: p(`UPDATE rate_windows SET hits = hits - 1 WHERE limit_key = ? AND hits > 0
+                        AND window_start <= ? AND expires_at > ?`),
+      resetWindow: p('DELETE FROM rate_windows WHERE limit_key = ?'),
+      purgeWindows: p('DELETE FROM rate_windows WHERE expires_at <= ?'),
       insertArchive: p(`INSERT INTO archive (conversation_id, message_digest, blob, author_identity, created_at)
                         VALUES (?, ?, ?, ?, ?)`),
       listArchiveAll: p('SELECT * FROM archive WHERE id > ? ORDER BY id LIMIT ?'),
@@ -430,6 +453,26 @@ export class SqliteRepository implements Repository {
 
   async purgeExpiredEnvelopes(now: number): Promise<number> {
     return this.write(() => this.st.purge.run(now).changes);
+  }
+
+  async hitWindow(key: string, windowMs: number, now: number): Promise<number> {
+    return this.write(() => (this.st.hitWindow.get(key, now, now + windowMs) as { hits: number }).hits);
+  }
+
+  async windowCount(key: string, now: number): Promise<number> {
+    return (this.st.windowCount.get(key, now) as { hits: number } | undefined)?.hits ?? 0;
+  }
+
+  async undoWindowHit(key: string, hitAt: number): Promise<void> {
+    await this.write(() => this.st.undoWindowHit.run(key, hitAt, hitAt));
+  }
+
+  async resetWindow(key: string): Promise<void> {
+    await this.write(() => this.st.resetWindow.run(key));
+  }
+
+  async purgeExpiredWindows(now: number): Promise<number> {
+    return this.write(() => this.st.purgeWindows.run(now).changes);
   }
 
   async insertArchive(a: Omit<ArchiveRecord, 'id'>): Promise<string> {

@@ -6,40 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../server/storage/sqlite';
-import { openPostgres } from '../../server/storage/postgres';
 import type { CardRecord, Repository, StoredPrekey } from '../../server/storage/repository';
-import { dropSchema, freshSchema, startPostgres } from './support/postgres';
+import { startBackends, type TestDatabase } from './support/backends';
 
-const pgHandle = await startPostgres();
+const backends = await startBackends();
 afterAll(async () => {
-  await pgHandle?.stop();
+  await backends.stop();
 });
-
-interface Backend {
-  name: string;
-  open(): Promise<{ repo: Repository; cleanup(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'overcrypt-sqlite-'));
-      const repo = openSqlite(join(dir, 'db.sqlite'));
-      return { repo, cleanup: async () => { await repo.close(); rmSync(dir, { recursive: true, force: true }); } };
-    },
-  },
-];
-if (pgHandle) {
-  backends.push({
-    name: 'postgres',
-    async open() {
-      const schema = freshSchema();
-      const repo = await openPostgres(pgHandle.url, { schema, maxConnections: 20 });
-      return { repo, cleanup: async () => { await repo.close(); await dropSchema(pgHandle.url, schema); } };
-    },
-  });
-}
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 function card(n: number, identity: string, previous: number | null = null): CardRecord {
@@ -50,18 +23,17 @@ function card(n: number, identity: string, previous: number | null = null): Card
 }
 const prekey = (keyId: number): StoredPrekey => ({ keyId, publicKey: `pub${keyId}`, createdAt: 5000 + keyId, signature: `sig${keyId}` });
 
-describe.each(backends)('storage: $name', (backend) => {
+describe.each(backends.list)('storage: $name', (backend) => {
   let repo: Repository;
-  let cleanup: (() => Promise<void>) | undefined;
+  let db: TestDatabase | undefined;
   const open = async () => {
-    const opened = await backend.open();
-    repo = opened.repo;
-    cleanup = opened.cleanup;
+    db = await backend.create();
+    repo = await db.connect();
     return repo;
   };
   afterEach(async () => {
-    await cleanup?.();
-    cleanup = undefined;
+    await db?.cleanup();
+    db = undefined;
   });
 
   it('creates accounts once and consumes an invite exactly once', async () => {
