@@ -7,7 +7,7 @@
 import type { ApiClient, ComposeOutput } from '../../lib/api';
 import { ErrorCode, isError } from '../../lib/errors';
 import { deliverParts } from '../../lib/page/deliver';
-import { followTarget, type OverlayHandle } from '../../lib/page/overlay';
+import { composeLayout, followTarget, reserveRoom, type OverlayHandle } from '../../lib/page/overlay';
 import { guardSiteBox, type SiteBoxGuard } from '../../lib/page/site-box';
 import { geometryVisible } from '../../lib/page/visibility';
 import { composeText, type SiteAdapter } from '../../lib/sites';
@@ -37,6 +37,8 @@ export interface ComposeDeps {
 
 /** Room the compose frame needs at least (pattern strip, one text line, the recipients line). */
 export const COMPOSE_MIN_HEIGHT_PX = 104;
+/** The status chip's strip above the compose frame (inside the site's box while secure compose is open). */
+export const CHIP_ROOM_PX = 18;
 
 interface OpenJob {
   jobId: string;
@@ -52,6 +54,8 @@ interface OpenJob {
   /** True while we write ciphertext and press the site's send ourselves. */
   delivering: boolean;
   stopKeys: () => void;
+  /** Gives the site's box its own size back (see reserveRoom). */
+  unreserve: () => void;
 }
 
 export class ComposeManager {
@@ -118,6 +122,9 @@ export class ComposeManager {
       return;
     }
     const { adapter, doc, win } = this.deps;
+    // Sites focus their box when they send (The Lounge does in its submit handler): the user, typing on in our
+    // frame, must find the focus where it was afterwards.
+    const hadFocus = doc.activeElement === job.frame;
     job.guard.pause();
     job.delivering = true;
     try {
@@ -134,6 +141,7 @@ export class ComposeManager {
     } finally {
       job.delivering = false;
       job.guard.resume();
+      if (hadFocus && this.job === job && doc.activeElement !== job.frame) job.frame.focus();
     }
   }
 
@@ -160,6 +168,7 @@ export class ComposeManager {
       blocked: false,
       delivering: false,
       stopKeys: () => undefined,
+      unreserve: this.reserve(box),
     };
     job.stopKeys = this.holdSiteSend(job);
     // The site's box (under our frame) must not keep the focus: keys would go to the page. Sites focus their box
@@ -205,13 +214,16 @@ export class ComposeManager {
 
   private follow(job: OpenJob, box: Element): OverlayHandle {
     const { win } = this.deps;
-    return followTarget(job.frame, box, { win, ResizeObserver: win.ResizeObserver, minHeightPx: COMPOSE_MIN_HEIGHT_PX }, () => {
+    const place = (r: Parameters<typeof composeLayout>[0]) => composeLayout(r, COMPOSE_MIN_HEIGHT_PX, CHIP_ROOM_PX).frame;
+    return followTarget(job.frame, box, { win, ResizeObserver: win.ResizeObserver, place }, () => {
       // The site re-rendered its compose box: follow the new one (the old guard's state carries over by blocking).
       const next = this.deps.composeBox();
       if (this.job !== job || !next) return;
       job.overlay.stop();
       job.guard.stop();
+      job.unreserve();
       job.box = next;
+      job.unreserve = this.reserve(next);
       job.overlay = this.follow(job, next);
       job.guard = guardSiteBox(next, () => this.block(job, 'siteBoxChanged'), {
         setInterval: (cb, ms) => win.setInterval(cb, ms),
@@ -255,7 +267,18 @@ export class ComposeManager {
     if (this.job === job || reason === 'frameGone') this.setState({ kind: 'blocked', reason });
   }
 
+  /**
+   * Makes the site's box tall enough for our frame and the chip strip, so the frame does not cover the site's
+   * newest message (restored on unmount).
+   */
+  private reserve(box: Element): () => void {
+    const { win } = this.deps;
+    if (!(box instanceof win.HTMLElement)) return () => undefined;
+    return reserveRoom(box, COMPOSE_MIN_HEIGHT_PX + CHIP_ROOM_PX, CHIP_ROOM_PX, win);
+  }
+
   private unmount(job: OpenJob): void {
+    job.unreserve();
     job.stopKeys();
     job.overlay.stop();
     job.guard.stop();

@@ -5,10 +5,10 @@
  * tests can find it; it is not a security boundary and needs none: page clicks on it are ignored, see isTrusted).
  */
 import type { PageStatus } from '../../lib/api';
-import { followTarget, type OverlayHandle } from '../../lib/page/overlay';
+import { composeLayout, followTarget, type OverlayHandle } from '../../lib/page/overlay';
 import type { ComposeState } from './compose';
 import { OWN_ATTR } from './display';
-import { COMPOSE_MIN_HEIGHT_PX } from './compose';
+import { CHIP_ROOM_PX, COMPOSE_MIN_HEIGHT_PX } from './compose';
 
 export interface ChipModel {
   status?: PageStatus;
@@ -71,7 +71,7 @@ export class StatusChip {
     container.append(this.host);
   }
 
-  /** Shows the chip as a strip just above the compose box, right-aligned. */
+  /** Shows the chip as a strip just above the compose frame (inside the site's box once it has the room), right-aligned. */
   attach(target: Element | null): void {
     if (target === this.target && target?.isConnected) return;
     this.overlay?.stop();
@@ -86,7 +86,7 @@ export class StatusChip {
     this.overlay = followTarget(this.host, target, {
       win: this.win,
       ResizeObserver: this.win.ResizeObserver,
-      place: (r) => ({ top: Math.max(0, r.bottom - Math.max(r.height, COMPOSE_MIN_HEIGHT_PX) - 18), left: r.left, width: r.width, height: 16 }),
+      place: (r) => composeLayout(r, COMPOSE_MIN_HEIGHT_PX, CHIP_ROOM_PX).chip,
     });
   }
 

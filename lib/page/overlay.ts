@@ -27,6 +27,66 @@ export function over(r: Box & { bottom: number }, minHeight: number): Box {
   return { top: r.bottom - height, left: r.left, width: r.width, height };
 }
 
+/** Where the compose frame and the status chip above it go, for the site's compose box at `r`. */
+export interface ComposeLayout {
+  frame: Box;
+  chip: Box;
+}
+
+/**
+ * The compose frame sits at the bottom of the site's box, at least `minHeight` tall; the chip takes the `chipRoom`
+ * strip above it. Once the box has been given that room (reserveRoom), both lie inside the box and cover nothing
+ * of the page around it; a box that could not be grown gets a frame growing upwards over what is above it.
+ */
+export function composeLayout(r: Box & { bottom: number }, minHeight: number, chipRoom: number): ComposeLayout {
+  const height = Math.max(r.height - chipRoom, minHeight);
+  const top = r.bottom - height;
+  return {
+    frame: { top, left: r.left, width: r.width, height },
+    chip: { top: Math.max(0, top - chipRoom), left: r.left, width: r.width, height: Math.max(0, chipRoom - 2) },
+  };
+}
+
+/** Enough of a window for reserveRoom. */
+export interface RoomEnv {
+  getComputedStyle(el: Element): Pick<CSSStyleDeclaration, 'paddingTop'>;
+}
+
+/**
+ * Grows the site's compose box so the compose frame (and the chip strip above it) fit inside it: `min-height`
+ * for the whole, `padding-top` for the chip strip (the site's own placeholder moves under our frame). The site's
+ * layout then gives the room to the box, so the message list above ends above our frame instead of behind it.
+ * Message lists that were scrolled to the bottom are scrolled to the bottom again (their newest message stays in
+ * sight). Returns a function that puts the box's own inline styles back.
+ */
+export function reserveRoom(box: HTMLElement, heightPx: number, topPadPx: number, env: RoomEnv): () => void {
+  const sticky = scrolledToBottomAbove(box);
+  const saved = (['min-height', 'padding-top'] as const).map((prop) => ({
+    prop,
+    value: box.style.getPropertyValue(prop),
+    priority: box.style.getPropertyPriority(prop),
+  }));
+  const pad = Number.parseFloat(env.getComputedStyle(box).paddingTop) || 0;
+  box.style.setProperty('min-height', `${Math.round(heightPx)}px`, 'important');
+  box.style.setProperty('padding-top', `${Math.round(pad + topPadPx)}px`, 'important');
+  for (const el of sticky) el.scrollTop = el.scrollHeight;
+  return () => {
+    for (const s of saved) {
+      if (s.value) box.style.setProperty(s.prop, s.value, s.priority);
+      else box.style.removeProperty(s.prop);
+    }
+  };
+}
+
+/** Scrollable elements just above `box` (the site's message list) that show their bottom end. */
+function scrolledToBottomAbove(box: HTMLElement): Element[] {
+  const doc = box.ownerDocument;
+  if (typeof doc.elementsFromPoint !== 'function') return [];
+  const r = box.getBoundingClientRect();
+  const stack = doc.elementsFromPoint(r.left + r.width / 2, Math.max(0, r.top - 8));
+  return stack.filter((el) => el.scrollHeight > el.clientHeight + 1 && el.scrollHeight - el.scrollTop - el.clientHeight <= 4);
+}
+
 export interface OverlayEnv {
   win: Pick<Window, 'addEventListener' | 'removeEventListener' | 'requestAnimationFrame' | 'cancelAnimationFrame'>;
   ResizeObserver?: typeof ResizeObserver;
