@@ -37,6 +37,8 @@ export interface ArmorScannerOptions {
   prioritise?(nodes: Node[]): Node[];
   MutationObserver: typeof MutationObserver;
   sliceMs?: number;
+  /** End of each idle slice: what onFound reported during it can be handled as one batch. */
+  onSliceEnd?(): void;
   onIdle?(): void;
 }
 
@@ -58,6 +60,7 @@ export class ArmorScanner {
       process: (node) => this.process(node),
       prioritise: opts.prioritise,
       sliceMs: opts.sliceMs,
+      onSliceEnd: opts.onSliceEnd,
       onIdle: opts.onIdle,
     });
   }

@@ -31,8 +31,11 @@ interface PendingSet {
 export interface AddResult {
   /** Messages ready to be shown (one frame each). */
   units: ArmorUnit[];
-  /** Elements that carry a later part of an already shown message: hide them, no frame of their own. */
-  continuations: Element[];
+  /**
+   * Elements that carry a later part of an already complete message (the site re-rendered them): no frame of
+   * their own; `key` is the message's unit key.
+   */
+  continuations: { element: Element; key: string }[];
 }
 
 /** Incomplete multi-part messages kept; the oldest is dropped beyond this. */
@@ -47,7 +50,7 @@ export class ArmorUnits {
   /** Feeds one scanned message; returns the units it completed (possibly several in one message). */
   add(message: Element, author: string | undefined, text: string, matches: readonly ArmorMatch[]): AddResult {
     const units: ArmorUnit[] = [];
-    const continuations: Element[] = [];
+    const continuations: AddResult['continuations'] = [];
     const who = author ?? '';
     for (const m of matches) {
       const armor = canonical(text.slice(m.start, m.end));
@@ -64,7 +67,7 @@ export class ArmorUnits {
         // A part of a message already shown, re-rendered by the site: the first part brings the frame back.
         done.parts.set(m.part.index, { text: armor, element: message });
         if (m.part.index === 0) units.push(unitOf(setKey, done, author));
-        else continuations.push(message);
+        else continuations.push({ element: message, key: setKey });
         continue;
       }
       let set = this.pending.get(setKey);

@@ -56,6 +56,11 @@ export interface SlicedQueueOptions<T> {
   prioritise?(items: T[]): T[];
   sliceMs?: number;
   idleTimeoutMs?: number;
+  /**
+   * Called at the end of every slice, inside the same idle callback (the display manager places the frames for
+   * what the slice found: one batch per slice, one layout read per slice).
+   */
+  onSliceEnd?(): void;
   /** Called when the queue runs empty (tests and benches wait for it). */
   onIdle?(): void;
 }
@@ -108,12 +113,17 @@ export class SlicedQueue<T> {
 
   private runSlice(deadline: IdleDeadlineLike): void {
     const { scheduler, process } = this.options;
-    if (this.reorder && this.options.prioritise) this.pending = this.options.prioritise(this.pending);
-    this.reorder = false;
     const start = scheduler.now();
     // Even with no idle time left (forced by the timeout) one item is processed, so work always progresses.
     let done = 0;
     while (done < this.pending.length) {
+      if (this.reorder && this.options.prioritise) {
+        // Items arrived (before or during this slice, e.g. every message of a history just expanded from the
+        // root): reorder what is left now, so this very slice already works on what the user sees.
+        this.pending = this.options.prioritise(this.pending.slice(done));
+        done = 0;
+      }
+      this.reorder = false;
       const item = this.pending[done]!;
       done++;
       this.queued.delete(item);
@@ -126,7 +136,12 @@ export class SlicedQueue<T> {
       if (spent >= this.sliceMs || deadline.timeRemaining() <= 0) break;
     }
     this.pending = this.pending.slice(done);
+    try {
+      this.options.onSliceEnd?.();
+    } catch {
+      // The consumer's batch failed; the queue itself goes on.
+    }
     if (this.pending.length > 0) this.schedule();
-    else this.options.onIdle?.();
+    else if (!this.cancel) this.options.onIdle?.();
   }
 }

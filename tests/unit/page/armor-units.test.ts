@@ -65,7 +65,7 @@ describe('ArmorUnits', () => {
     const again1 = el('again1');
     const r1 = units.add(again1, 'alice', parts[1]!, findArmor(parts[1]!));
     expect(r1.units).toHaveLength(0);
-    expect(r1.continuations).toEqual([again1]);
+    expect(r1.continuations).toEqual([{ element: again1, key: r0.units[0]!.key }]);
   });
 
   it('bounds the incomplete sets it keeps', () => {
