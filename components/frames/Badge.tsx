@@ -17,6 +17,9 @@ const REASONS: Record<string, string> = {
   UntrustedIdentity: 'sender not trusted',
   NotRegistered: 'Overcrypt is not set up',
   Network: 'directory unreachable',
+  /** The background worker did not answer (region-loader.ts NO_ANSWER). */
+  NoAnswer: 'Overcrypt did not answer',
+  Internal: 'internal error',
 };
 
 export function reasonText(reason: string): string {
@@ -56,10 +59,12 @@ export function badgeLabel(badge: DisplayBadge): { label: string; tone: BadgeTon
   }
 }
 
+/** `data-reason` carries the machine reason of a mismatch or a could-not-decrypt (tests and the bench read it). */
 export function Badge({ badge }: { badge: DisplayBadge }) {
   const { label, tone, title } = badgeLabel(badge);
+  const reason = badge.kind === 'mismatch' || badge.kind === 'couldNotDecrypt' ? neutraliseLabel(badge.reason, 60) : undefined;
   return (
-    <span class={`oc-badge oc-${tone}`} data-badge={badge.kind} title={title}>
+    <span class={`oc-badge oc-${tone}`} data-badge={badge.kind} data-reason={reason} title={title}>
       {label}
     </span>
   );

@@ -1,61 +1,119 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { ApiClient } from '../../lib/api';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiClient, DisplayRegion } from '../../lib/api';
 import { ErrorCode, isError } from '../../lib/errors';
-import { DisplayView, type DisplayState } from './DisplayView';
+import { RegionView } from './DisplayView';
+import { RegionLoader, type RegionSnapshot } from './region-loader';
+import { useItemVisibility, type ItemVisibilityEnv } from './useItemVisibility';
 
 export interface DisplayAppProps {
   api: ApiClient;
   handle: string;
-  /** Whether the frame is fully visible (frame-guard.ts). */
-  visible: boolean;
+  /** IntersectionObserver and document used to watch each item's visibility (the frame's own window in main.tsx). */
+  visibility: ItemVisibilityEnv;
   /** Opens the popup / unlock tab (a passphrase is never typed in a frame). */
   openUnlock?: () => void;
-  /** Subscribes to "the vault was unlocked"; returns an unsubscribe. The frame then asks again. */
+  /** Subscribes to "the vault was unlocked"; returns an unsubscribe. The frame then fetches what is missing. */
   onUnlocked?: (cb: () => void) => () => void;
+  /** Items this close (px) to the ones in view are fetched with them in the first request. */
+  nearPx?: number;
+  /** Epoch ms, for `data-shown-at`. */
+  now?: () => number;
+  /** How long to wait for the first visibility report before fetching in index order anyway (ms). */
+  startTimeoutMs?: number;
 }
 
-/** Fetches the job for its handle once (again after an unlock if it was locked) and shows it. */
-export function DisplayApp({ api, handle, visible, openUnlock, onUnlocked }: DisplayAppProps) {
-  const [state, setState] = useState<DisplayState>({ phase: 'loading' });
-  const [pattern, setPattern] = useState<string | undefined>(undefined);
-  const [attempt, setAttempt] = useState(0);
-  const [reveal, setReveal] = useState(false);
+const DEFAULT_NEAR_PX = 400;
+const DEFAULT_START_TIMEOUT_MS = 150;
+const epochNow = () => performance.timeOrigin + performance.now();
+
+type Phase = { kind: 'opening' } | { kind: 'refused' } | { kind: 'open'; region: DisplayRegion; snapshot: RegionSnapshot };
+
+/** Claims the region for the handle (one retry if the worker was restarting), or undefined when refused. */
+async function openRegion(api: ApiClient, handle: string): Promise<DisplayRegion | undefined> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return await api.call({ type: 'display/open', handle });
+    } catch (e) {
+      if (!isError(e, ErrorCode.Network)) return undefined; // NotFound/Forbidden (used, expired, wrong frame) and the rest
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The display frame: claims its region with the single-use handle, draws every item at its reserved height at
+ * once, and fills them in as the worker answers (items in view first; region-loader.ts). Locked: "Unlock" and a
+ * fetch on the unlock push. Site not enabled: "Decrypt", clickable only while the first item is fully visible.
+ */
+export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, nearPx, now, startTimeoutMs }: DisplayAppProps) {
+  const [phase, setPhase] = useState<Phase>({ kind: 'opening' });
+  const loader = useRef<RegionLoader | null>(null);
+  const container = useRef<HTMLDivElement | null>(null);
 
   useEffect(() => {
     let live = true;
-    api
-      .call(reveal ? { type: 'display/fetch', handle, reveal: true } : { type: 'display/fetch', handle })
-      .then((result) => {
-        if (!live) return;
-        setPattern(result.securityPattern);
-        if (result.ok) setState({ phase: 'shown', plaintext: result.plaintext, header: result.header, senderName: result.senderName, badge: result.badge });
-        else setState({ phase: 'failed', badge: result.badge });
-      })
-      .catch((e: unknown) => {
-        if (!live) return;
-        if (isError(e, ErrorCode.Locked)) setState({ phase: 'failed', badge: { kind: 'locked' } });
-        else if (isError(e, ErrorCode.NotFound) || isError(e, ErrorCode.Forbidden)) setState({ phase: 'refused' });
-        else setState({ phase: 'failed', badge: { kind: 'couldNotDecrypt', reason: isError(e) ? e.code : 'error' } });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    void openRegion(api, handle).then((region) => {
+      if (!live) return;
+      if (!region || !Array.isArray(region.heightsPx) || region.heightsPx.length === 0) {
+        setPhase({ kind: 'refused' });
+        return;
+      }
+      const l = new RegionLoader(api, region, (snapshot) => live && setPhase({ kind: 'open', region, snapshot }), {
+        nearPx: nearPx ?? DEFAULT_NEAR_PX,
+        now: now ?? epochNow,
       });
+      loader.current = l;
+      setPhase({ kind: 'open', region, snapshot: l.snapshot() });
+      // A frame the browser does not render yet may get no visibility report: do not wait for it forever.
+      timer = setTimeout(() => l.startWithoutView(), startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+    });
     return () => {
       live = false;
+      if (timer !== undefined) clearTimeout(timer);
+      loader.current?.stop();
+      loader.current = null;
     };
-  }, [api, handle, attempt, reveal]);
+  }, [api, handle]);
 
-  const locked = state.phase === 'failed' && state.badge.kind === 'locked';
+  const region = phase.kind === 'open' ? phase.region : undefined;
+  // The frame is exactly as tall as the room the content script reserved: nothing jumps when text arrives.
   useEffect(() => {
-    if (!locked || !onUnlocked) return;
-    return onUnlocked(() => setAttempt((n) => n + 1));
-  }, [locked, onUnlocked]);
+    const doc = container.current?.ownerDocument;
+    if (!region || !doc) return;
+    const total = `${region.heightsPx.reduce((n, h) => n + h, 0)}px`;
+    doc.documentElement.style.height = total;
+    if (doc.body) doc.body.style.height = total;
+  }, [region]);
 
-  const clickToDecrypt = state.phase === 'failed' && state.badge.kind === 'clickToDecrypt';
+  const onInView = useCallback((inView: ReadonlySet<number>) => loader.current?.setInView(inView), []);
+  const fully = useItemVisibility(visibility, container, region?.heightsPx.length ?? 0, onInView);
+
+  const gate = phase.kind === 'open' ? phase.snapshot.gate : undefined;
+  useEffect(() => {
+    if (gate !== 'locked' || !onUnlocked) return;
+    return onUnlocked(() => loader.current?.unlocked());
+  }, [gate, onUnlocked]);
+
+  const firstFullyVisible = fully[0] === true;
+  const onReveal = useCallback(() => {
+    if (firstFullyVisible) loader.current?.reveal();
+  }, [firstFullyVisible]);
+
+  if (phase.kind !== 'open') {
+    return <RegionView phase={phase.kind} gate="ready" items={[]} heightsPx={[]} fully={[]} container={container} />;
+  }
   return (
-    <DisplayView
-      state={state}
-      securityPattern={pattern}
-      visible={visible}
-      onUnlock={locked ? openUnlock : undefined}
-      onReveal={clickToDecrypt && visible ? () => setReveal(true) : undefined}
+    <RegionView
+      phase="open"
+      gate={phase.snapshot.gate}
+      items={phase.snapshot.items}
+      heightsPx={phase.region.heightsPx}
+      securityPattern={phase.region.securityPattern}
+      fully={fully}
+      container={container}
+      onUnlock={openUnlock}
+      onReveal={onReveal}
     />
   );
 }

@@ -1,18 +1,21 @@
 /**
- * Display frame: shows one decrypted message. Takes only a single-use handle from its URL, fetches its job from the
- * worker, and listens to no `message` events (the page cannot drive it).
+ * Display frame: shows one region of encrypted messages (one or more, next to each other in the page). Takes only
+ * a single-use handle from its URL, claims its region from the worker, and listens to no `message` events (the
+ * page cannot drive it). Kept light: it loads once per region, so it imports the API client and the error codes
+ * directly (not lib/api's index, which brings the request validator).
  */
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { createApiClient, API_TAG } from '../../lib/api';
+import { createApiClient } from '../../lib/api/client';
+import { API_TAG } from '../../lib/api/messages';
 import { DisplayApp } from '../../components/frames/DisplayApp';
 import { handleFromLocation, isEmbedded } from '../../components/frames/handle';
-import { useFrameVisibility } from '../../components/frames/useFrameVisibility';
 import '../../components/frames/frames.css';
 
 const api = createApiClient((m) => browser.runtime.sendMessage(m));
-const env = { IntersectionObserver: window.IntersectionObserver, document, setInterval: window.setInterval.bind(window), clearInterval: (id: unknown) => window.clearInterval(id as number) };
+const visibility = { IntersectionObserver: window.IntersectionObserver, document };
 
+/** Calls `cb` on the worker's "unlocked" push, and when the frame gets focus (in case a push was missed). */
 function onUnlocked(cb: () => void): () => void {
   const listener = (msg: unknown) => {
     const m = msg as { tag?: string; push?: string; locked?: boolean };
@@ -31,14 +34,21 @@ function openUnlock(): void {
   void browser.tabs.create({ url: browser.runtime.getURL('/popup.html') });
 }
 
-function Root({ handle }: { handle: string }) {
-  const visible = useFrameVisibility(env);
-  return <DisplayApp api={api} handle={handle} visible={visible} openUnlock={openUnlock} onUnlocked={onUnlocked} />;
-}
+// "Near" = within half a screen above or below what is in view: about one viewport fetched with the visible items.
+// (rootMargin does not apply to a cross-origin iframe's implicit root, so the frame cannot ask the browser.)
+const nearPx = Math.round((window.screen?.availHeight || 800) / 2);
 
 const handle = handleFromLocation(location);
 // Drop the handle from the address so nothing else in this document can read it later.
 history.replaceState(null, '', location.pathname);
 const app = document.getElementById('app')!;
-if (!handle || !isEmbedded(window)) render(<div class="oc-refused">Overcrypt: nothing to show.</div>, app);
-else render(<Root handle={handle} />, app);
+if (!handle || !isEmbedded(window)) {
+  render(
+    <div class="oc-region" data-gate="refused">
+      <div class="oc-refused">Overcrypt: nothing to show.</div>
+    </div>,
+    app,
+  );
+} else {
+  render(<DisplayApp api={api} handle={handle} visibility={visibility} openUnlock={openUnlock} onUnlocked={onUnlocked} nearPx={nearPx} />, app);
+}

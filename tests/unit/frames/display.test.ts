@@ -2,169 +2,394 @@
 import { h, render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DisplayResult, MessageHeader } from '../../../lib/api';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
-import { DisplayApp } from '../../../components/frames/DisplayApp';
-import { fakeApi, mount, settle } from './support';
+import { DisplayApp, type DisplayAppProps } from '../../../components/frames/DisplayApp';
+import { mount } from './support';
+import { fakeIntersection, fakeWorker, flush as settle, okItem, range } from './display-support';
 
-const header: MessageHeader = {
-  messageId: 'm1',
-  conversationId: 'net/group/#overcrypt',
-  senderIdentity: 'alice@net',
-  senderCardId: 'c1',
-  sentAt: 1,
-  mode: 'card',
-};
+const HANDLE = 'h'.repeat(22);
+const NOW = 1_700_000_000_123.5;
 
-function ok(plaintext: string, badge: DisplayResult extends infer R ? (R extends { ok: true; badge: infer B } ? B : never) : never = { kind: 'verified' }) {
-  return { ok: true, plaintext, header, senderName: 'alice', badge, fromCache: false, securityPattern: 'blue fox' } as const;
+let root: HTMLElement;
+beforeEach(() => {
+  document.body.innerHTML = '<div id="app"></div>';
+  document.documentElement.style.height = '';
+  root = document.getElementById('app')!;
+});
+afterEach(() => render(null, root));
+
+type Worker = ReturnType<typeof fakeWorker>;
+type IO = ReturnType<typeof fakeIntersection>;
+
+async function open(worker: Worker, io: IO, props: Partial<DisplayAppProps> = {}) {
+  await mount(
+    h(DisplayApp, {
+      api: worker.api,
+      handle: HANDLE,
+      visibility: { IntersectionObserver: io.IntersectionObserver, document },
+      nearPx: 0,
+      now: () => NOW,
+      startTimeoutMs: 60_000, // the tests drive the visibility reports
+      ...props,
+    }),
+    root,
+  );
 }
 
-describe('DisplayApp', () => {
-  let root: HTMLElement;
-  beforeEach(() => {
-    document.body.innerHTML = '<div id="app"></div>';
-    root = document.getElementById('app')!;
-  });
-  afterEach(() => render(null, root));
+const articles = () => [...root.querySelectorAll<HTMLElement>('article.oc-msg')];
+const article = (i: number) => root.querySelector<HTMLElement>(`article.oc-msg[data-index="${i}"]`)!;
+const states = () => articles().map((a) => a.dataset.state);
+const badgeOf = (i: number) => article(i).querySelector<HTMLElement>('.oc-badge')!;
 
-  it('fetches its job with the handle and shows the plaintext as text, not HTML', async () => {
-    const api = fakeApi(() => ok('hello bob 🔐 <b>not bold</b>'));
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
+describe('DisplayApp: a region of messages', () => {
+  it('claims the region with its handle, then fetches the items in view first and the rest after', async () => {
+    const worker = fakeWorker({ region: { heightsPx: range(0, 10).map(() => 52) } });
+    const io = fakeIntersection();
+    await open(worker, io);
+    expect(worker.api.calls).toEqual([{ type: 'display/open', handle: HANDLE }]);
+    expect(states()).toEqual(range(0, 10).map(() => 'loading'));
+    expect(root.querySelector('.oc-region')!.getAttribute('data-gate')).toBe('ready');
+
+    await io.show(6, 7);
     await settle();
-    expect(api.calls).toEqual([{ type: 'display/fetch', handle: 'h'.repeat(22) }]);
-    const body = root.querySelector('.oc-body')!;
-    expect(body.textContent).toBe('hello bob 🔐 <b>not bold</b>');
-    expect(root.querySelector('b')).toBeNull();
-    expect(root.querySelector('.oc-author')!.textContent).toBe('alice');
-    expect(root.querySelector('[data-badge]')!.getAttribute('data-badge')).toBe('verified');
-    expect(root.querySelector('[data-pattern]')!.getAttribute('data-pattern')).toBe('shown');
+    expect(worker.fetches()).toEqual([[6, 7], [0, 1, 2, 3, 4, 5, 8, 9]]);
+    expect(worker.api.calls[1]).toEqual({ type: 'display/fetch', jobId: 'job-1', indices: [6, 7] });
+    expect(states()).toEqual(range(0, 10).map(() => 'shown'));
+    expect(articles().map((a) => a.querySelector('.oc-body')!.textContent)).toEqual(range(0, 10).map((i) => `message ${i}`));
   });
 
-  it('a fake "verified" line and a bidi override stay inside the message body of the one real author', async () => {
+  it('fetches items near the ones in view with them, in one request', async () => {
+    const worker = fakeWorker({ region: { heightsPx: range(0, 12).map(() => 50) } });
+    const io = fakeIntersection();
+    await open(worker, io, { nearPx: 100 });
+    await io.show(5);
+    await settle();
+    expect(worker.fetches()[0]).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it('fetches the rest in chunks of at most 25, one request at a time, nearest first', async () => {
+    const worker = fakeWorker({ region: { heightsPx: range(0, 70).map(() => 40) }, hold: true });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(40, 41);
+    while (worker.pendingHeld() > 0) await worker.release();
+    const batches = worker.fetches();
+    expect(batches[0]).toEqual([40, 41]);
+    expect(batches.slice(1).every((b) => b.length <= 25)).toBe(true);
+    expect(batches.flat().sort((a, b) => a - b)).toEqual(range(0, 70));
+    // The first chunk after the visible items holds the 25 nearest: 27..39 above and 42..53 below (a tie goes to
+    // the lower index).
+    expect(batches[1]).toEqual([...range(27, 40), ...range(42, 54)]);
+    expect(worker.maxInFlight()).toBe(1);
+    expect(states().every((s) => s === 'shown')).toBe(true);
+  });
+
+  it('items scrolled into view while chunks run jump the queue', async () => {
+    const worker = fakeWorker({ region: { heightsPx: range(0, 60).map(() => 40) }, hold: true });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0);
+    await worker.release(); // [0]
+    expect(worker.fetches()[1]).toEqual(range(1, 26));
+    await io.show(50, 51); // the user scrolled while the first chunk is in flight
+    await worker.release();
+    expect(worker.fetches()[2]).toEqual([50, 51]);
+    while (worker.pendingHeld() > 0) await worker.release();
+    expect(states().every((s) => s === 'shown')).toBe(true);
+  });
+
+  it('starts in index order when no visibility report comes (a frame the browser does not render yet)', async () => {
+    const worker = fakeWorker({ region: { heightsPx: range(0, 30).map(() => 40) } });
+    const io = fakeIntersection();
+    await open(worker, io, { startTimeoutMs: 1 });
+    await act(() => new Promise((r) => setTimeout(r, 20)));
+    await settle();
+    expect(worker.fetches()).toEqual([range(0, 25), range(25, 30)]);
+  });
+
+  it('a failed item among shown ones shows its badge and reason and no body; every final item gets data-shown-at', async () => {
+    const worker = fakeWorker({
+      region: { heightsPx: [52, 52, 52] },
+      item: (i) => (i === 1 ? { ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } } : okItem(i)),
+    });
+    const io = fakeIntersection();
+    await open(worker, io);
+    expect(articles().every((a) => a.dataset.shownAt === undefined)).toBe(true);
+    await io.show(0, 1, 2);
+    await settle();
+    expect(states()).toEqual(['shown', 'failed', 'shown']);
+    expect(article(1).querySelector('.oc-body')).toBeNull();
+    expect(badgeOf(1).dataset.badge).toBe('couldNotDecrypt');
+    expect(badgeOf(1).dataset.reason).toBe('Tampered');
+    expect(badgeOf(1).textContent).toBe('could not decrypt: tampered');
+    expect(article(1).className).toContain('oc-alert');
+    expect(badgeOf(0).dataset.badge).toBe('verified');
+    expect(articles().map((a) => Number(a.dataset.shownAt))).toEqual([NOW, NOW, NOW]);
+  });
+
+  it('shows a mismatch with the cryptographic sender and the reason', async () => {
+    const worker = fakeWorker({
+      region: { heightsPx: [52] },
+      item: (i) => ({ ...okItem(i, 'from a DM'), badge: { kind: 'mismatch', reason: 'author' } }),
+    });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0);
+    await settle();
+    expect(article(0).className).toContain('oc-alert');
+    expect(badgeOf(0).dataset.reason).toBe('author');
+    expect(badgeOf(0).textContent).toContain('mismatch');
+    expect(article(0).querySelector('.oc-author')!.getAttribute('data-identity')).toBe('alice@net');
+  });
+
+  it('each item is exactly as tall as reserved, and the frame as tall as their sum', async () => {
+    const heights = [52, 70, 88, 52, 232];
+    const worker = fakeWorker({ region: { heightsPx: heights } });
+    const io = fakeIntersection();
+    await open(worker, io);
+    expect(articles().map((a) => a.style.height)).toEqual(heights.map((px) => `${px}px`));
+    expect(document.documentElement.style.height).toBe('494px');
+    expect(document.body.style.height).toBe('494px');
+    await io.show(0);
+    await settle();
+    // Decrypted or not, nothing changes size.
+    expect(articles().map((a) => a.style.height)).toEqual(heights.map((px) => `${px}px`));
+  });
+
+  it('shows the signed time as local HH:MM with the full date in its title', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [52, 52] } });
+    const io = fakeIntersection();
+    await open(worker, io);
+    expect(article(0).querySelector('.oc-time')!.textContent).toBe('');
+    await io.show(0, 1);
+    await settle();
+    const time = article(1).querySelector<HTMLElement>('.oc-time')!;
+    expect(time.textContent).toBe('09:06');
+    expect(time.getAttribute('title')).toBe('2026-01-02 09:06:07');
+  });
+
+  it('a fake "verified" line and a bidi override stay inside the one body of the real author', async () => {
     const text = 'hi\n✔ carol (verified): send me your password \u202Eevil';
-    const api = fakeApi(() => ok(text));
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
+    const worker = fakeWorker({ region: { heightsPx: [52, 52] }, item: (i) => okItem(i, i === 0 ? text : 'next') });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0, 1);
     await settle();
-    expect(root.querySelectorAll('.oc-author')).toHaveLength(1);
-    expect(root.querySelector('.oc-author')!.textContent).toBe('alice');
-    const body = root.querySelector('.oc-body')!;
+    const first = article(0);
+    expect(first.querySelectorAll('.oc-author')).toHaveLength(1);
+    expect(first.querySelector('.oc-author')!.textContent).toBe('alice');
+    expect(first.querySelectorAll('.oc-body')).toHaveLength(1);
+    const body = first.querySelector('.oc-body')!;
     expect(body.textContent).toContain('✔ carol (verified):');
     expect(body.textContent).not.toContain('\u202E');
-    expect(root.querySelector('.oc-header')!.textContent).not.toContain('carol');
+    expect(body.textContent).toContain('U+202E');
+    expect(body.childNodes).toHaveLength(1);
+    expect(body.firstChild!.nodeType).toBe(3); // a single text node
+    expect(first.querySelector('.oc-header')!.textContent).not.toContain('carol');
+    expect(articles()).toHaveLength(2); // the fake line did not become a message of its own
+    expect(root.querySelectorAll('.oc-author')).toHaveLength(2);
   });
 
-  it('shows the mismatch state with the cryptographic sender', async () => {
-    const api = fakeApi(() => ok('from a DM', { kind: 'mismatch', reason: 'author' }));
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
+  it('HTML in the plaintext stays text', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [52] }, item: (i) => okItem(i, 'hello bob 🔐 <b>not bold</b><img src=x onerror=alert(1)>') });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0);
     await settle();
-    expect(root.querySelector('.oc-display')!.className).toContain('oc-alert');
-    expect(root.querySelector('[data-badge]')!.textContent).toContain('mismatch');
-    expect(root.querySelector('.oc-author')!.getAttribute('data-identity')).toBe('alice@net');
+    expect(article(0).querySelector('.oc-body')!.textContent).toBe('hello bob 🔐 <b>not bold</b><img src=x onerror=alert(1)>');
+    expect(root.querySelector('b, img')).toBeNull();
   });
 
-  it('shows failures without any body: could not decrypt (reason), not for this device', async () => {
-    for (const badge of [{ kind: 'couldNotDecrypt', reason: 'tampered' }, { kind: 'notForThisDevice' }] as const) {
-      const api = fakeApi(() => ({ ok: false, badge }));
-      await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
-      await settle();
-      expect(root.querySelector('.oc-body')).toBeNull();
-      expect(root.querySelector('[data-badge]')!.getAttribute('data-badge')).toBe(badge.kind);
-      render(null, root);
-    }
-    const api = fakeApi(() => ({ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } }));
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
-    await settle();
-    expect(root.textContent).toContain('could not decrypt: tampered');
-  });
-
-  it('locked: offers unlock and asks again once the vault is unlocked', async () => {
-    let locked = true;
-    const api = fakeApi(() => {
-      if (locked) throw new OvercryptError(ErrorCode.Locked, 'locked');
-      return ok('after unlock');
-    });
+  it('locked: every item says locked, one Unlock button in the first header, fetch on the unlock push', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [52, 52, 52], gate: 'locked' } });
+    const io = fakeIntersection();
     let unlockedCb: (() => void) | undefined;
     let opened = 0;
-    await mount(
-      h(DisplayApp, {
-        api,
-        handle: 'h'.repeat(22),
-        visible: true,
-        openUnlock: () => opened++,
-        onUnlocked: (cb: () => void) => ((unlockedCb = cb), () => (unlockedCb = undefined)),
-      }),
-      root,
-    );
+    await open(worker, io, {
+      openUnlock: () => opened++,
+      onUnlocked: (cb) => ((unlockedCb = cb), () => (unlockedCb = undefined)),
+    });
+    await io.show(0, 1, 2);
     await settle();
-    expect(root.querySelector('[data-badge]')!.getAttribute('data-badge')).toBe('locked');
+    expect(root.querySelector('.oc-region')!.getAttribute('data-gate')).toBe('locked');
+    expect(states()).toEqual(['locked', 'locked', 'locked']);
+    expect(articles().map((a, i) => badgeOf(i).dataset.badge)).toEqual(['locked', 'locked', 'locked']);
+    expect(root.querySelectorAll('button.oc-unlock')).toHaveLength(1);
+    expect(article(0).querySelector('.oc-header button.oc-unlock')!.textContent).toBe('Unlock');
+    expect(worker.fetches()).toEqual([]); // nothing is asked while locked
     (root.querySelector('.oc-unlock') as HTMLButtonElement).click();
     expect(opened).toBe(1);
-    locked = false;
-    unlockedCb!();
+    await act(() => unlockedCb!());
     await settle();
-    expect(root.querySelector('.oc-body')!.textContent).toBe('after unlock');
-    expect(api.calls).toHaveLength(2);
+    expect(states()).toEqual(['shown', 'shown', 'shown']);
+    expect(root.querySelector('.oc-region')!.getAttribute('data-gate')).toBe('ready');
+    expect(root.querySelector('.oc-unlock')).toBeNull();
+    expect(unlockedCb).toBeUndefined(); // unsubscribed once unlocked
   });
 
-  it('locked as a result (the worker keeps the handle): offers unlock and asks again with the same handle', async () => {
+  it('an unlock signal while still locked (e.g. focus) keeps the locked look without flicker', async () => {
     let locked = true;
-    const api = fakeApi(() => (locked ? { ok: false, badge: { kind: 'locked' } } : ok('kept handle')));
-    let unlockedCb: (() => void) | undefined;
-    await mount(
-      h(DisplayApp, { api, handle: 'k'.repeat(22), visible: true, openUnlock: () => undefined, onUnlocked: (cb: () => void) => ((unlockedCb = cb), () => (unlockedCb = undefined)) }),
-      root,
-    );
-    await settle();
-    expect(root.querySelector('[data-badge]')!.getAttribute('data-badge')).toBe('locked');
-    expect(root.querySelector('.oc-unlock')).not.toBeNull();
-    locked = false;
-    unlockedCb!();
-    await settle();
-    expect(root.querySelector('.oc-body')!.textContent).toBe('kept handle');
-    expect(api.calls).toEqual([
-      { type: 'display/fetch', handle: 'k'.repeat(22) },
-      { type: 'display/fetch', handle: 'k'.repeat(22) },
-    ]);
-  });
-
-  it('a refused handle (used, expired, wrong place) renders nothing of the job', async () => {
-    const api = fakeApi(() => {
-      throw new OvercryptError(ErrorCode.Forbidden, 'frame is not where the job was opened');
+    const worker = fakeWorker({
+      region: { heightsPx: [52, 52], gate: 'locked' },
+      item: (i) => {
+        if (locked) throw new OvercryptError(ErrorCode.Locked, 'locked');
+        return okItem(i);
+      },
     });
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
+    const io = fakeIntersection();
+    let unlockedCb: (() => void) | undefined;
+    await open(worker, io, { onUnlocked: (cb) => ((unlockedCb = cb), () => (unlockedCb = undefined)) });
+    await io.show(0, 1);
+    const seen = new Set<string>();
+    const watch = new MutationObserver(() => states().forEach((s) => seen.add(s!)));
+    watch.observe(root, { subtree: true, attributes: true });
+    await act(() => unlockedCb!());
     await settle();
-    expect(root.querySelector('[data-state]')!.getAttribute('data-state')).toBe('refused');
-    expect(root.querySelector('.oc-body')).toBeNull();
+    expect(worker.fetches()).toHaveLength(1);
+    expect(states()).toEqual(['locked', 'locked']);
+    locked = false;
+    await act(() => unlockedCb!());
+    await settle();
+    watch.disconnect();
+    expect(states()).toEqual(['shown', 'shown']);
+    expect(seen.has('loading')).toBe(false);
   });
 
-  it('hides the security pattern while the frame is not fully visible', async () => {
-    const api = fakeApi(() => ok('x'));
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: false }), root);
-    await settle();
-    expect(root.querySelector('[data-pattern]')!.getAttribute('data-pattern')).toBe('hidden');
-    expect(root.textContent).not.toContain('blue fox');
+  it('the vault locked meanwhile: items not fetched yet go to locked, and come after the unlock', async () => {
+    let locked = false;
+    const worker = fakeWorker({
+      region: { heightsPx: range(0, 30).map(() => 40) },
+      item: (i) => {
+        if (locked) throw new OvercryptError(ErrorCode.Locked, 'locked');
+        return okItem(i);
+      },
+      hold: true,
+    });
+    const io = fakeIntersection();
+    let unlockedCb: (() => void) | undefined;
+    await open(worker, io, { openUnlock: () => undefined, onUnlocked: (cb) => ((unlockedCb = cb), () => (unlockedCb = undefined)) });
+    await io.show(0, 1);
+    await worker.release(); // [0, 1] shown
+    locked = true;
+    await worker.release(); // the chunk answers Locked
+    expect(states().slice(0, 2)).toEqual(['shown', 'shown']);
+    expect(states().slice(2).every((s) => s === 'locked')).toBe(true);
+    expect(root.querySelector('.oc-region')!.getAttribute('data-gate')).toBe('locked');
+    expect(article(0).querySelector('button.oc-unlock')).not.toBeNull();
+    locked = false;
+    await act(() => unlockedCb!());
+    while (worker.pendingHeld() > 0) await worker.release();
+    expect(states().every((s) => s === 'shown')).toBe(true);
   });
 
-  it('site not enabled: decrypts only after a click inside the frame, and only while visible', async () => {
-    const api = fakeApi((req) => ((req as { reveal?: boolean }).reveal ? ok('revealed') : { ok: false, badge: { kind: 'clickToDecrypt' } }));
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: false }), root);
+  it('site not enabled: one Decrypt button, clickable only while the first item is fully visible, fetches all with reveal', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [52, 52, 52], gate: 'clickToDecrypt' } });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.report({ 0: 0.5, 1: 1, 2: 1 });
+    await settle();
+    expect(states()).toEqual(['clickToDecrypt', 'clickToDecrypt', 'clickToDecrypt']);
+    expect(articles().map((_, i) => badgeOf(i).dataset.badge)).toEqual(['clickToDecrypt', 'clickToDecrypt', 'clickToDecrypt']);
+    expect(root.querySelectorAll('button.oc-reveal')).toHaveLength(1);
+    const button = article(0).querySelector<HTMLButtonElement>('.oc-header button.oc-reveal')!;
+    expect(button.textContent).toBe('Decrypt');
+    expect(button.disabled).toBe(true);
+    await act(() => button.click());
+    await settle();
+    expect(worker.fetches()).toEqual([]);
+
+    await io.show(0, 1, 2);
+    expect(button.disabled).toBe(false);
+    await act(() => button.click());
+    await settle();
+    expect(worker.api.calls.slice(1)).toEqual([{ type: 'display/fetch', jobId: 'job-1', indices: [0, 1, 2], reveal: true }]);
+    expect(states()).toEqual(['shown', 'shown', 'shown']);
     expect(root.querySelector('.oc-reveal')).toBeNull();
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
-    expect(root.querySelector('.oc-body')).toBeNull();
-    await act(() => (root.querySelector('.oc-reveal') as HTMLButtonElement).click());
+  });
+
+  it('a refused handle renders .oc-refused and nothing else', async () => {
+    for (const code of [ErrorCode.NotFound, ErrorCode.Forbidden]) {
+      const worker = fakeWorker({
+        region: { heightsPx: [52] },
+        openError: () => {
+          throw new OvercryptError(code, 'no');
+        },
+      });
+      const io = fakeIntersection();
+      await open(worker, io);
+      await io.show(0);
+      await settle();
+      expect(root.querySelector('.oc-region')!.getAttribute('data-gate')).toBe('refused');
+      expect(root.querySelector('.oc-refused')).not.toBeNull();
+      expect(articles()).toHaveLength(0);
+      expect(root.querySelector('.oc-author, .oc-body, .oc-pattern')).toBeNull();
+      expect(worker.fetches()).toEqual([]);
+      render(null, root);
+    }
+  });
+
+  it('the worker not answering: asks once more, then shows the item as failed', async () => {
+    let failures = 0;
+    const worker = fakeWorker({
+      region: { heightsPx: [52, 52] },
+      item: (i) => {
+        if (i === 1) {
+          failures++;
+          throw new OvercryptError(ErrorCode.Network, 'no answer');
+        }
+        return okItem(i);
+      },
+    });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0);
     await settle();
-    expect(api.calls.at(-1)).toEqual({ type: 'display/fetch', handle: 'h'.repeat(22), reveal: true });
-    expect(root.querySelector('.oc-body')!.textContent).toBe('revealed');
+    expect(failures).toBe(2);
+    expect(states()).toEqual(['shown', 'failed']);
+    expect(badgeOf(1).dataset.reason).toBe('NoAnswer');
+  });
+
+  it('the job gone mid-way (released): what is missing fails, no more requests', async () => {
+    const worker = fakeWorker({
+      region: { heightsPx: range(0, 40).map(() => 40) },
+      item: (i) => {
+        if (i > 0) throw new OvercryptError(ErrorCode.NotFound, 'gone');
+        return okItem(i);
+      },
+    });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0);
+    await settle();
+    expect(worker.fetches()).toHaveLength(2);
+    expect(states()[0]).toBe('shown');
+    expect(states().slice(1).every((s) => s === 'failed')).toBe(true);
+  });
+
+  it('security pattern chip per item, only while that item is fully visible and (v2) not covered', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [52, 52, 52] } });
+    const io = fakeIntersection({ v2: true });
+    await open(worker, io);
+    await io.report({ 0: 1, 1: 1, 2: 0.4 }, new Set([1]));
+    await settle();
+    const pattern = (i: number) => article(i).querySelector<HTMLElement>('.oc-header .oc-pattern')!.dataset.pattern;
+    expect([pattern(0), pattern(1), pattern(2)]).toEqual(['shown', 'hidden', 'hidden']);
+    expect(article(0).querySelectorAll('.oc-pattern svg')).toHaveLength(3);
+    expect(article(0).querySelector('.oc-pattern')!.className).toContain('oc-pc-plum');
+    expect(article(1).querySelector('.oc-pattern svg')).toBeNull();
+    await io.report({ 1: 1, 2: 1 });
+    expect([pattern(0), pattern(1), pattern(2)]).toEqual(['hidden', 'shown', 'shown']);
   });
 
   it('ignores messages posted by the page', async () => {
-    const api = fakeApi(() => ok('real'));
-    await mount(h(DisplayApp, { api, handle: 'h'.repeat(22), visible: true }), root);
+    const worker = fakeWorker({ region: { heightsPx: [52] } });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0);
     await settle();
     window.dispatchEvent(new MessageEvent('message', { data: { plaintext: 'injected', badge: { kind: 'verified' } } }));
     await settle();
-    expect(root.querySelector('.oc-body')!.textContent).toBe('real');
-    expect(api.calls).toHaveLength(1);
+    expect(article(0).querySelector('.oc-body')!.textContent).toBe('message 0');
+    expect(worker.api.calls).toHaveLength(2);
   });
 });
