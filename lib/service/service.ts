@@ -10,7 +10,7 @@
  * (privileges.ts) -> wake (resume the vault from the session store, enforce auto-lock) -> registered / locked
  * checks -> user activity -> handler. Errors leave as `{code, message}`.
  */
-import { API_TAG, type ApiReply, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
+import { API_TAG, type ApiReply, type ApiRequest, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
 import type { ComposeJob, DisplayItem, DisplayRegion, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, UserSettings } from '../api/views';
 import { toWireError } from '../api/errors';
 import { parseRequest } from '../api/validate';
@@ -124,6 +124,8 @@ export class OvercryptService {
   private ready: Promise<void> | undefined;
   /** Message-cache digests an engine's session step just committed (so display does not write them again). */
   private readonly committedToCache = new Set<string>();
+  /** Each participant's trust state and devices as last listed (noticeTrustChanges). */
+  private readonly trustSeen = new Map<string, string>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.meta = new MetaStore(deps.db);
@@ -189,7 +191,7 @@ export class OvercryptService {
       if (!privilege.whileLocked && !this.vault.isUnlocked()) {
         throw new OvercryptError(ErrorCode.Locked, 'Overcrypt is locked');
       }
-      if (countsAsActivity(request.type, caller.kind)) await this.vault.touch();
+      if (countsAsActivity(request.type, caller.kind) && !isRecipientsReread(request)) await this.vault.touch();
       const handler = this.handlers[request.type] as (req: unknown, caller: Caller) => Promise<unknown>;
       return { ok: true, value: (await handler(request, caller)) as never };
     } catch (e) {
@@ -439,7 +441,26 @@ export class OvercryptService {
   private async recipients(conv: ConversationRef): Promise<RecipientView[]> {
     const roster = new Set((await this.keystore.get<string[]>('groups', await this.rosterKey(conv.host, conv.conversationId))) ?? []);
     const list = await this.deps.engines.messages.recipients(this.env, conv);
+    this.noticeTrustChanges(list);
     return list.map((r) => ({ ...r, devices: r.devices.map((d) => ({ ...d, approved: d.thisDevice === true || roster.has(d.cardId) })) }));
+  }
+
+  /**
+   * A participant's trust or devices changed since this worker last listed them (a directory lookup found a key
+   * change or a new device; someone got a key): the status chips and compose frames showing them re-read (push).
+   * Per identity, not per page, so two tabs with different participant lists do not set each other off.
+   */
+  private noticeTrustChanges(list: RecipientView[]): void {
+    let changed = false;
+    if (this.trustSeen.size > 10_000) this.trustSeen.clear(); // bound; forgetting only skips one push
+    for (const r of list) {
+      const who = r.identity || `handle:${r.handle}`;
+      const seen = `${r.state}:${r.devices.map((d) => d.cardId).sort().join(',')}`;
+      const before = this.trustSeen.get(who);
+      this.trustSeen.set(who, seen);
+      if (before !== undefined && before !== seen) changed = true;
+    }
+    if (changed) void this.notify({ tag: API_TAG, push: 'status/changed', locked: !this.vault.isUnlocked() });
   }
 
   private async pageStatus(host: string, conversationId: string | undefined, ctx: PageContext | undefined): Promise<PageStatus> {
@@ -713,6 +734,8 @@ export class OvercryptService {
       await this.keystore.put('groups', key, [...roster]);
       const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
       if (!ctx) throw new OvercryptError(ErrorCode.NotFound, 'the page context is gone');
+      // Approved devices leave the chips' warnings.
+      if (req.cardIds.length > 0) void this.notify({ tag: API_TAG, push: 'status/changed', locked: false });
       return { recipients: await this.recipients(this.conversationRef(ctx, job.conversationId)) };
     },
     'compose/submit': async (req, caller) => {
@@ -756,7 +779,12 @@ export class OvercryptService {
     },
 
     'contacts/list': () => this.deps.engines.contacts.list(this.env),
-    'contacts/verify': (req) => this.deps.engines.contacts.setVerified(this.env, req.identity, req.verified),
+    'contacts/verify': async (req) => {
+      const contact = await this.deps.engines.contacts.setVerified(this.env, req.identity, req.verified);
+      // Status chips and compose frames show trust: they re-read it (a frame's "key changed" block lifts).
+      await this.notify({ tag: API_TAG, push: 'status/changed', locked: false });
+      return contact;
+    },
     'contacts/safetyNumber': (req) => this.deps.engines.contacts.safetyNumber(this.env, req.identity),
     'devices/list': () => this.deps.engines.account.devices(this.env),
     'devices/revoke': async (req) => {
@@ -816,6 +844,14 @@ export class OvercryptService {
       throw new OvercryptError(ErrorCode.Forbidden, 'key backup is disabled by your organisation');
     }
   }
+}
+
+/**
+ * `compose/approve` of nothing is the compose frame re-reading who can read (on pushes, and polled while shown):
+ * not user activity, or an open compose frame would keep the vault unlocked for ever.
+ */
+function isRecipientsReread(request: ApiRequest): boolean {
+  return request.type === 'compose/approve' && request.cardIds.length === 0;
 }
 
 function recipientWarnings(recipients: RecipientView[]): PageWarning[] {
