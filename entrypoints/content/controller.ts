@@ -6,7 +6,7 @@
 import type { ApiClient, PageStatus, WorkerPush } from '../../lib/api';
 import { removeForeignFrames } from '../../lib/page/foreign-frames';
 import { windowScheduler } from '../../lib/page/schedule';
-import { isOwnFrame } from './own-frames';
+import { isOwnFrame, markOwnElement } from './own-frames';
 import type { SiteAdapter } from '../../lib/sites';
 import { ComposeManager, type ComposeState } from './compose';
 import { DisplayManager, OWN_ATTR } from './display';
@@ -47,6 +47,7 @@ export class PageController {
     this.host = win.location.host;
     this.container = doc.createElement('div');
     this.container.setAttribute(OWN_ATTR, 'root');
+    markOwnElement(this.container); // the scanner ignores mutations of what we put inside (compose frame, chip)
     this.container.style.cssText = 'position:static;width:0;height:0;';
     this.chip = new StatusChip(doc, win, this.container, () => void this.toggle());
     this.compose = new ComposeManager({

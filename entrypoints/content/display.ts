@@ -1,21 +1,44 @@
 /**
- * Display side of the content script: armor found by the scanner becomes display frames. The content script only
- * moves ciphertext: it sends the armor to the worker (`armor/found`), gets a single-use handle, and embeds the
+ * Display side of the content script: armor found by the scanner becomes display frames, one per *region* (a run
+ * of encrypted messages next to each other in the page, at most REGION_MAX_ITEMS). The content script only moves
+ * ciphertext: it sends a region's armor to the worker (`armor/found`), gets a single-use handle, and embeds the
  * display frame with it. It never sees the plaintext.
  *
+ * Placement: the frame goes into the region's first row in place of all that row's children (time, nick, text: the
+ * frame draws the signed time, the cryptographic sender and the text for every message), so it takes the whole
+ * row; every other row of the region is hidden. The frame's height is the sum of the heights reserved per message,
+ * computed from the ciphertext only. Rows stay where the site put them, so the site's own inserts of older or newer
+ * messages land before or after the region.
+ *
+ * Work on the host page happens in the scanner's idle slices: units found during a slice are grouped and placed at
+ * its end, with one layout read for the whole batch, regions nearest the viewport first.
+ *
  * On sites the user or policy did not enable, the worker answers the frame "click to decrypt" and decrypts only
- * after a click inside our frame (`display/fetch` with `reveal`), so a page cannot probe who can read an armor.
+ * after a click inside our frame, so a page cannot probe who can read an armor.
  */
-import type { ApiClient } from '../../lib/api';
+import { LIMITS, type ApiClient, type FoundArmor, type RequestOf } from '../../lib/api';
 import { ArmorScanner, type FoundMessage } from '../../lib/page/armor-scanner';
 import { ArmorUnits, type ArmorUnit } from '../../lib/page/armor-units';
 import { displayFrameHeight } from '../../lib/page/frame-size';
 import type { MessageLocator } from '../../lib/page/locator';
+import { groupIntoRegions, REGION_MAX_ITEMS } from '../../lib/page/regions';
 import type { Scheduler } from '../../lib/page/schedule';
-import { byViewportDistance } from '../../lib/page/viewport';
-import { markOwnFrame } from './own-frames';
+import { byViewportDistance, viewportDistance } from '../../lib/page/viewport';
+import { isOwnNode, markOwnElement, markOwnFrame } from './own-frames';
+
+export { isOwnNode } from './own-frames';
 
 export const OWN_ATTR = 'data-overcrypt';
+
+/**
+ * Scanning budget per idle slice; placing what the slice found comes on top, and the two together stay near the
+ * 8 ms a slice may take on the host page.
+ */
+export const SCAN_SLICE_MS = 6;
+/** Armor characters in one region: half the API's LIMITS.regionTotal, so a region is never refused for size. */
+const REGION_MAX_CHARS = LIMITS.regionTotal / 2;
+const MAX_ITEM_HEIGHT_PX = 4096;
+const MEDIA = 'img, video, iframe, canvas, svg, picture, object, embed';
 
 export interface DisplayDeps {
   api: ApiClient;
@@ -31,26 +54,48 @@ export interface DisplayDeps {
   onIdle?(): void;
 }
 
-interface Placed {
-  unitKey: string;
-  wrapper: HTMLElement;
-  /** Elements we hid, with their previous inline display value. */
-  hidden: { el: HTMLElement; display: string }[];
-  handle?: string;
+/** An element's inline `display` before we hid it, to put back exactly. */
+interface SavedDisplay {
+  value: string;
+  priority: string;
+  hadStyle: boolean;
 }
 
-export function isOwnNode(node: Node): boolean {
-  const el = node.nodeType === 1 ? (node as Element) : node.parentElement;
-  return !!el?.closest(`[${OWN_ATTR}]`);
+interface Item {
+  unit: ArmorUnit;
+  heightPx: number;
+  region: Region;
+}
+
+interface Region {
+  items: Item[];
+  /** The first row: the frame goes into it. */
+  anchor: HTMLElement;
+  wrapper: HTMLElement;
+  /**
+   * 'inside': the frame replaces the anchor row's children. 'before': the row holds bare text (a generic page's
+   * paragraph), which cannot be hidden on its own, so the frame goes right before the row and the row is hidden.
+   */
+  mode: 'inside' | 'before';
+  /** Every element we hid for this region, with its previous inline display. */
+  hidden: Map<HTMLElement, SavedDisplay>;
+  handle?: string;
+  /** Taken down: a handle arriving later is released at once. */
+  gone: boolean;
 }
 
 export class DisplayManager {
   private readonly scanner: ArmorScanner;
   private readonly units = new ArmorUnits();
-  /** Per message element (the unit's anchor), the frames placed in it. */
-  private readonly placed = new Map<Element, Placed[]>();
-  /** Elements carrying later parts of a shown multi-part message, hidden (previous inline display). */
-  private readonly continuations = new Map<Element, string>();
+  private readonly regions = new Set<Region>();
+  /** Each row (anchor or member) of a placed region. */
+  private readonly regionOf = new WeakMap<Element, Region>();
+  /** Placed items by unit key: a re-rendered row is matched to the message it carries. */
+  private readonly byKey = new Map<string, Set<Item>>();
+  /** Units found during the current slice, by anchor row (document order is restored when grouping). */
+  private readonly batch = new Map<Element, ArmorUnit[]>();
+  /** Rows whose region the worker refused (locked, unreachable): left visible until the next rescan. */
+  private refused = new WeakSet<Element>();
   private stopped = false;
 
   constructor(private readonly deps: DisplayDeps) {
@@ -63,8 +108,10 @@ export class DisplayManager {
       isOwnNode,
       isApplied: (m) => this.isApplied(m),
       onFound: (f) => this.onFound(f),
-      onCleared: (m) => this.remove(m),
-      prioritise: (nodes) => byViewportDistance(nodes, win?.innerHeight ?? 800),
+      onCleared: (m) => this.onCleared(m),
+      prioritise: (nodes) => byViewportDistance(nodes, win?.innerHeight || 800),
+      sliceMs: SCAN_SLICE_MS,
+      onSliceEnd: () => this.placeBatch(),
       onIdle: deps.onIdle,
     });
   }
@@ -73,144 +120,347 @@ export class DisplayManager {
     this.scanner.start();
   }
 
-  /** After a conversation switch the site re-renders; the scanner sees that by itself. This forces a full pass. */
+  /**
+   * A full pass (after an unlock, a conversation switch): regions that have a handle keep it (their frames fetch
+   * again by themselves); armor the worker refused earlier is tried again.
+   */
   rescan(): void {
+    this.refused = new WeakSet();
     this.scanner.rescan();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.scanner.stop();
-    for (const message of [...this.placed.keys()]) this.remove(message);
-    for (const [el, display] of this.continuations) (el as HTMLElement).style.display = display;
-    this.continuations.clear();
-  }
-
-  get frameCount(): number {
-    let n = 0;
-    for (const list of this.placed.values()) n += list.length;
-    return n;
-  }
-
-  private isApplied(message: Element): boolean {
-    if (this.continuations.has(message)) return (message as HTMLElement).style.display === 'none';
-    const list = this.placed.get(message);
-    return !!list && list.length > 0 && list.every((p) => p.wrapper.isConnected && message.contains(p.wrapper));
-  }
-
-  private onFound(found: FoundMessage): void {
-    if (this.placed.size + this.continuations.size > 2000) this.prune();
-    // Anything placed earlier in this message is stale (re-render, edit): start over for it.
-    if (this.placed.has(found.message)) this.remove(found.message);
-    const { units, continuations } = this.units.add(found.message, found.author, found.text, found.matches);
-    for (const unit of units) {
-      const textElement = unit.anchor === found.message ? found.textElement : this.deps.locator.textOf(unit.anchor);
-      if (textElement) this.place(unit, textElement);
-    }
-    for (const el of continuations) this.hideContinuation(el);
-  }
-
-  private showContinuation(el: Element): void {
-    const display = this.continuations.get(el);
-    if (display === undefined) return;
-    this.continuations.delete(el);
-    (el as HTMLElement).style.display = display;
-  }
-
-  private hideContinuation(el: Element): void {
-    const h = el as HTMLElement;
-    if (!this.continuations.has(el)) this.continuations.set(el, h.style.display);
-    h.style.display = 'none';
-  }
-
-  private place(unit: ArmorUnit, textElement: Element): void {
-    const { doc } = this.deps;
-    const rect = textElement.getBoundingClientRect();
-    const width = Math.max(200, rect.width || 400);
-    const wrapper = doc.createElement('div');
-    wrapper.setAttribute(OWN_ATTR, 'display');
-    // Take the text element's place in the site's layout (a flex item, a table cell, a block, an inline span).
-    const shown = doc.defaultView?.getComputedStyle(textElement).display || 'block';
-    const display = shown === 'inline' || shown === 'contents' ? 'inline-block' : shown === 'none' ? 'block' : shown;
-    wrapper.style.cssText = `display:${display};flex:1 1 auto;min-width:0;width:100%;max-width:100%;margin:1px 0;vertical-align:top;`;
-
-    const height = displayFrameHeight(unit.armorChars, width, undefined, unit.kind);
-    const hidden: Placed['hidden'] = [];
-    const hide = (el: Element) => {
-      const h = el as HTMLElement;
-      if (hidden.some((x) => x.el === h)) return;
-      hidden.push({ el: h, display: h.style.display });
-      h.style.display = 'none';
-    };
-    hide(textElement);
-    for (const member of unit.members.slice(1)) this.hideContinuation(member);
-    textElement.parentNode?.insertBefore(wrapper, textElement.nextSibling);
-    const record: Placed = { unitKey: unit.key, wrapper, hidden };
-    const list = this.placed.get(unit.anchor) ?? [];
-    list.push(record);
-    this.placed.set(unit.anchor, list);
-
-    void this.embed(unit, record, height);
   }
 
   /** Frames again, with new handles, for every shown message. */
   refreshAll(): void {
-    for (const message of [...this.placed.keys()]) this.remove(message);
-    this.scanner.rescan();
+    for (const r of [...this.regions]) this.takeDown(r);
+    this.batch.clear();
+    this.rescan();
   }
 
-  private async embed(unit: ArmorUnit, record: Placed, height: number): Promise<void> {
+  /** Takes every frame down and puts the page back as it was. */
+  stop(): void {
+    this.stopped = true;
+    this.scanner.stop();
+    for (const r of [...this.regions]) this.takeDown(r);
+    this.batch.clear();
+  }
+
+  /** Forgets regions the site removed from the page (and releases their jobs). */
+  prune(): void {
+    for (const r of [...this.regions]) if (!r.anchor.isConnected) this.takeDown(r);
+  }
+
+  /** Display frames in the page (one per region). */
+  get regionCount(): number {
+    return this.regions.size;
+  }
+
+  private isApplied(message: Element): boolean {
+    if (this.refused.has(message)) return true;
+    const r = this.regionOf.get(message);
+    if (!r || r.gone) return false;
+    if (message !== r.anchor || r.mode === 'before') return isHiddenBy(r, message);
+    if (r.wrapper.parentNode !== message) return false;
+    for (const child of Array.from(message.children)) if (child !== r.wrapper && !isHiddenBy(r, child)) return false;
+    return true;
+  }
+
+  private onFound(found: FoundMessage): void {
+    const { message } = found;
+    const { units, continuations } = this.units.add(message, found.author, found.text, found.matches);
+    const prior = this.regionOf.get(message);
+    if (prior && !prior.gone) {
+      const keys = new Set([...units.map((u) => u.key), ...continuations.map((c) => c.key)]);
+      if (this.intact(prior) && sameKeys(itemKeysAt(prior, message), keys)) {
+        // Same message, our hiding undone (the site re-rendered a child, reset a style): hide again.
+        this.reapply(prior);
+        return;
+      }
+      // The message changed (edited, different armor): its region is built again.
+      this.takeDown(prior, { rebuild: true, except: message });
+    }
+    this.batch.delete(message);
+    for (const unit of units) this.accept(unit);
+    for (const c of continuations) this.acceptContinuation(c.element, c.key);
+  }
+
+  private onCleared(message: Element): void {
+    this.batch.delete(message);
+    const r = this.regionOf.get(message);
+    if (r && !r.gone) this.takeDown(r, { rebuild: true, except: message });
+  }
+
+  /** A complete message found in the page: a re-rendered row of a shown region, or one to place. */
+  private accept(unit: ArmorUnit): void {
+    if (unit.parts.length > LIMITS.armorParts || unit.armorChars > LIMITS.armorTotal) return; // the worker would refuse it
+    for (const item of [...(this.byKey.get(unit.key) ?? [])]) {
+      const r = item.region;
+      if (!this.intact(r)) {
+        // Its first row or its frame is gone: release the job, build the region again from what is left.
+        this.takeDown(r, { rebuild: true });
+        continue;
+      }
+      if (!item.unit.anchor.isConnected) {
+        // A member row replaced by the site while the frame is in place: the frame still shows that message.
+        this.replaceRows(item, unit);
+        return;
+      }
+      // The same armor still shown elsewhere: a second copy in the page, a message of its own.
+    }
+    const list = this.batch.get(unit.anchor) ?? [];
+    list.push(unit);
+    this.batch.set(unit.anchor, list);
+  }
+
+  /** A re-rendered row carrying a later part of a multi-part message. */
+  private acceptContinuation(el: Element, key: string): void {
+    for (const item of this.byKey.get(key) ?? []) {
+      const r = item.region;
+      if (!this.intact(r)) continue;
+      if (item.unit.members.includes(el) || item.unit.members.some((m) => !m.isConnected)) {
+        this.replaceRows(item, { ...item.unit, members: [...item.unit.members.filter((m) => m.isConnected && m !== el), el] });
+        return;
+      }
+    }
+    for (const units of this.batch.values()) {
+      for (const unit of units) {
+        if (unit.key === key && !unit.members.includes(el)) unit.members = [...unit.members.filter((m) => m.isConnected), el];
+      }
+    }
+    // Otherwise the row stays visible: its message is placed when its first part is (re)scanned.
+  }
+
+  private replaceRows(item: Item, unit: ArmorUnit): void {
+    const r = item.region;
+    const members = unit.members.filter((m) => m.isConnected);
+    for (const old of item.unit.members) {
+      if (members.includes(old) || old === r.anchor) continue;
+      if (this.regionOf.get(old) === r) this.regionOf.delete(old);
+      const saved = r.hidden.get(old as HTMLElement);
+      if (saved) {
+        r.hidden.delete(old as HTMLElement);
+        if (old.isConnected) restoreDisplay(old as HTMLElement, saved);
+      }
+    }
+    item.unit = { ...unit, members };
+    for (const m of members) {
+      this.regionOf.set(m, r);
+      if (m !== r.anchor) hide(r, m as HTMLElement);
+    }
+  }
+
+  /** End of a scanner slice: regions the site broke are rebuilt, then this slice's units are grouped and placed. */
+  private placeBatch(): void {
+    if (this.stopped) return;
+    for (const r of [...this.regions]) if (!this.intact(r)) this.takeDown(r, { rebuild: true });
+    if (this.batch.size === 0) return;
+    const units = [...this.batch.values()].flat().map((u) => ({ ...u, members: u.members.filter((m) => m.isConnected) }));
+    this.batch.clear();
+    const groups = groupIntoRegions(units, {
+      maxItems: REGION_MAX_ITEMS,
+      separates: (el) => this.separates(el),
+      weight: (u) => u.armorChars,
+      maxWeight: REGION_MAX_CHARS,
+    });
+    // One pass of layout reads for the whole batch (no writes in between), then all the writes.
+    const viewportHeight = this.deps.doc.defaultView?.innerHeight || 800;
+    const measured = groups.map((group, order) => {
+      const first = group[0]!.anchor.getBoundingClientRect();
+      const lastRow = lastRowOf(group);
+      const last = lastRow === group[0]!.anchor ? first : lastRow.getBoundingClientRect();
+      const distance = viewportDistance({ top: Math.min(first.top, last.top), bottom: Math.max(first.bottom, last.bottom) }, viewportHeight);
+      return { group, order, width: first.width, distance };
+    });
+    measured.sort((a, b) => a.distance - b.distance || a.order - b.order);
+    for (const m of measured) this.place(m.group, m.width);
+  }
+
+  /** Whether a sibling between two encrypted messages must stay visible in place (it splits the run). */
+  private separates(el: Element): boolean {
+    if (isOwnNode(el)) return true; // a frame placed before its row ('before' mode) is visible
+    const r = this.regionOf.get(el);
+    if (r && !r.gone && isHiddenBy(r, el)) return false;
+    const h = el as HTMLElement;
+    if (h.hidden || h.style?.display === 'none') return false;
+    if ((el.textContent ?? '').trim() !== '') return true;
+    if (el.querySelector(MEDIA)) return true;
+    return this.deps.locator.messageOf(el) === el;
+  }
+
+  private place(units: ArmorUnit[], rowWidth: number): void {
+    const { doc } = this.deps;
+    const anchor = units[0]!.anchor as HTMLElement;
+    const parent = anchor.parentNode;
+    if (!anchor.isConnected || !parent) return;
+    const width = rowWidth > 0 ? Math.max(200, rowWidth) : 400;
+    const wrapper = doc.createElement('div');
+    wrapper.setAttribute(OWN_ATTR, 'display');
+    markOwnElement(wrapper);
+    const region: Region = {
+      items: [],
+      anchor,
+      wrapper,
+      mode: hasBareText(anchor) ? 'before' : 'inside',
+      hidden: new Map(),
+      gone: false,
+    };
+    region.items = units.map((unit) => ({ unit, heightPx: itemHeight(unit, width), region }));
+    const total = region.items.reduce((n, i) => n + i.heightPx, 0);
+    // The whole row, whether the site lays rows out as blocks or flex lines (The Lounge: `.msg` is a flex row on
+    // wide screens, a block on narrow ones); the height is reserved now so nothing jumps when the frame loads.
+    wrapper.style.cssText =
+      `display:block;box-sizing:border-box;flex:1 1 100%;width:100%;min-width:0;max-width:100%;height:${total}px;` +
+      'margin:0;padding:0;border:0;';
+    if (region.mode === 'inside') {
+      for (const child of Array.from(anchor.children)) hide(region, child as HTMLElement);
+      anchor.append(wrapper);
+    } else {
+      hide(region, anchor);
+      parent.insertBefore(wrapper, anchor);
+    }
+    this.regionOf.set(anchor, region);
+    for (const item of region.items) {
+      for (const m of item.unit.members) {
+        this.regionOf.set(m, region);
+        if (m !== anchor) hide(region, m as HTMLElement);
+      }
+      const same = this.byKey.get(item.unit.key) ?? new Set();
+      same.add(item);
+      this.byKey.set(item.unit.key, same);
+    }
+    this.regions.add(region);
+    void this.request(region, total);
+  }
+
+  private async request(region: Region, heightPx: number): Promise<void> {
     const { api, host } = this.deps;
+    const items = region.items.map(({ unit, heightPx: h }) => {
+      const item: FoundArmor = { parts: unit.parts, heightPx: h };
+      if (unit.author) item.pageAuthor = unit.author.slice(0, LIMITS.shortText);
+      return item;
+    });
+    const req: RequestOf<'armor/found'> = { type: 'armor/found', host, items };
+    const conversationId = this.deps.conversationId();
+    if (conversationId) req.conversationId = conversationId;
     let handle: string;
     try {
-      const req: Parameters<ApiClient['call']>[0] & { type: 'armor/found' } = { type: 'armor/found', host, parts: unit.parts };
-      const conversationId = this.deps.conversationId();
-      if (conversationId) req.conversationId = conversationId;
-      if (unit.author) req.pageAuthor = unit.author.slice(0, 256);
       ({ handle } = await api.call(req));
     } catch {
-      // Worker unreachable, locked or refused: leave the original armor visible (all parts of it).
-      this.unhide(record);
-      record.wrapper.remove();
-      for (const member of unit.members.slice(1)) this.showContinuation(member);
+      // Worker unreachable, locked or refused: the original armor stays visible (every part of it) until the next
+      // rescan (an unlock), and the scanner does not ask again for rows it sees unchanged.
+      if (region.gone) return;
+      this.takeDown(region);
+      for (const item of region.items) this.refused.add(item.unit.anchor);
       return;
     }
-    if (this.stopped || !record.wrapper.isConnected) {
+    if (region.gone || this.stopped) {
       void api.call({ type: 'job/release', handleOrJobId: handle }).catch(() => undefined);
       return;
     }
-    record.handle = handle;
+    region.handle = handle;
     const frame = this.deps.doc.createElement('iframe');
     frame.setAttribute(OWN_ATTR, 'display-frame');
     frame.setAttribute('referrerpolicy', 'no-referrer');
-    frame.setAttribute('title', 'Overcrypt message');
+    frame.setAttribute('title', region.items.length === 1 ? 'Overcrypt message' : `Overcrypt messages (${region.items.length})`);
     frame.tabIndex = -1;
-    frame.style.cssText = `display:block;border:0;width:100%;height:${height}px;color-scheme:normal;background:transparent;`;
+    frame.style.cssText = `display:block;border:0;width:100%;height:${heightPx}px;color-scheme:normal;background:transparent;`;
     markOwnFrame(frame);
     frame.src = this.deps.frameUrl(handle);
-    record.wrapper.append(frame);
+    region.wrapper.append(frame);
   }
 
-  /** Forgets messages the site removed from the page (and releases their jobs). */
-  prune(): void {
-    for (const message of [...this.placed.keys()]) if (!message.isConnected) this.remove(message);
-    for (const el of [...this.continuations.keys()]) if (!el.isConnected) this.continuations.delete(el);
+  /** The frame is in place in the region's first row (or right before it). */
+  private intact(r: Region): boolean {
+    if (r.gone || !r.anchor.isConnected || !r.wrapper.isConnected) return false;
+    return r.mode === 'inside' ? r.wrapper.parentNode === r.anchor : r.wrapper.parentNode === r.anchor.parentNode;
   }
 
-  private unhide(record: Placed): void {
-    for (const { el, display } of record.hidden) el.style.display = display;
+  private reapply(r: Region): void {
+    if (r.mode === 'inside') {
+      for (const child of Array.from(r.anchor.children)) if (child !== r.wrapper) hide(r, child as HTMLElement);
+    } else {
+      hide(r, r.anchor);
+    }
+    for (const item of r.items) for (const m of item.unit.members) if (m !== r.anchor && m.isConnected) hide(r, m as HTMLElement);
   }
 
-  /** Removes our frames from a message and shows its original text again. */
-  private remove(message: Element): void {
-    this.showContinuation(message);
-    const list = this.placed.get(message);
-    if (!list) return;
-    this.placed.delete(message);
-    for (const record of list) {
-      this.unhide(record);
-      record.wrapper.remove();
-      if (record.handle) void this.deps.api.call({ type: 'job/release', handleOrJobId: record.handle }).catch(() => undefined);
+  /**
+   * Removes a region's frame and shows its rows again; releases its job. `rebuild`: the messages still in the page
+   * go back into the current batch and are placed again at the end of this slice (the worker answers them from
+   * its cache), except the one in row `except`, which its caller handles.
+   */
+  private takeDown(r: Region, opts: { rebuild?: boolean; except?: Element } = {}): void {
+    if (r.gone) return;
+    r.gone = true;
+    this.regions.delete(r);
+    for (const item of r.items) {
+      const same = this.byKey.get(item.unit.key);
+      same?.delete(item);
+      if (same?.size === 0) this.byKey.delete(item.unit.key);
+      for (const m of item.unit.members) if (this.regionOf.get(m) === r) this.regionOf.delete(m);
+    }
+    if (this.regionOf.get(r.anchor) === r) this.regionOf.delete(r.anchor);
+    for (const [el, saved] of r.hidden) restoreDisplay(el, saved);
+    r.hidden.clear();
+    r.wrapper.remove();
+    if (r.handle) void this.deps.api.call({ type: 'job/release', handleOrJobId: r.handle }).catch(() => undefined);
+    if (!opts.rebuild || this.stopped) return;
+    for (const { unit } of r.items) {
+      if (!unit.anchor.isConnected || unit.anchor === opts.except || this.batch.has(unit.anchor)) continue;
+      if (opts.except && unit.members.includes(opts.except)) {
+        this.scanner.recheck(unit.anchor); // a part of it changed: read the whole message again
+        continue;
+      }
+      this.batch.set(unit.anchor, [...(this.batch.get(unit.anchor) ?? []), unit]);
     }
   }
+}
+
+function itemHeight(unit: ArmorUnit, width: number): number {
+  const h = Math.round(displayFrameHeight(unit.armorChars, width, undefined, unit.kind));
+  return Math.min(MAX_ITEM_HEIGHT_PX, Math.max(1, h));
+}
+
+/** The region's row that comes last in the page (a multi-part message's last part may be it). */
+function lastRowOf(units: ArmorUnit[]): Element {
+  const last = units[units.length - 1]!;
+  return last.members[last.members.length - 1] ?? last.anchor;
+}
+
+function hasBareText(el: Element): boolean {
+  for (const n of Array.from(el.childNodes)) if (n.nodeType === 3 && (n.nodeValue ?? '').trim() !== '') return true;
+  return false;
+}
+
+function isHiddenBy(r: Region, el: Element): boolean {
+  return r.hidden.has(el as HTMLElement) && (el as HTMLElement).style.display === 'none';
+}
+
+function hide(r: Region, el: HTMLElement): void {
+  if (!r.hidden.has(el)) {
+    r.hidden.set(el, {
+      value: el.style.getPropertyValue('display'),
+      priority: el.style.getPropertyPriority('display'),
+      hadStyle: el.hasAttribute('style'),
+    });
+  }
+  el.style.setProperty('display', 'none', 'important');
+}
+
+function restoreDisplay(el: HTMLElement, saved: SavedDisplay): void {
+  if (saved.value) el.style.setProperty('display', saved.value, saved.priority);
+  else el.style.removeProperty('display');
+  if (!saved.hadStyle && (el.getAttribute('style') ?? '').trim() === '') el.removeAttribute('style');
+}
+
+/** Keys of the items whose rows include `row`. */
+function itemKeysAt(r: Region, row: Element): Set<string> {
+  const keys = new Set<string>();
+  for (const item of r.items) if (item.unit.members.includes(row) || item.unit.anchor === row) keys.add(item.unit.key);
+  return keys;
+}
+
+function sameKeys(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a) if (!b.has(k)) return false;
+  return true;
 }

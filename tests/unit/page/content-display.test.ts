@@ -1,169 +1,445 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../../lib/api';
+import type { ApiRequest, FoundArmor, RequestOf } from '../../../lib/api';
+import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import { createAdapter, THE_LOUNGE } from '../../../lib/sites';
+import { genericLocator, type MessageLocator } from '../../../lib/page/locator';
+import { displayFrameHeight } from '../../../lib/page/frame-size';
+import { EnvelopeKind } from '../../../lib/wire/envelope';
 import { DisplayManager } from '../../../entrypoints/content/display';
+import { isOwnFrame } from '../../../entrypoints/content/own-frames';
 import { locatorFor } from '../../../entrypoints/content/site';
-import { fakeApi } from '../frames/support';
+import { fakeApi, type Handler } from '../frames/support';
 import { loadLounge } from './lounge-page';
 import { armorOf, armorParts, ManualScheduler } from './support';
 
-async function repliesDelivered(): Promise<void> {
+/** Replies and MutationObserver records are delivered in microtasks: this waits for those, not for time. */
+async function settled(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
-function setup() {
+const handleOf = (n: number) => `handle${String(n).padStart(18, '0')}`;
+const CONV = 'overcryptnet/group/#overcrypt';
+
+function setup(opts: { handler?: Handler; locator?: MessageLocator } = {}) {
   let n = 0;
-  const api = fakeApi((req: ApiRequest) => (req.type === 'armor/found' ? { handle: `handle${String(++n).padStart(18, '0')}` } : {}));
+  const api = fakeApi(opts.handler ?? ((req: ApiRequest) => (req.type === 'armor/found' ? { handle: handleOf(++n) } : {})));
   const sched = new ManualScheduler();
   const dm = new DisplayManager({
     api,
     doc: document,
     root: document.body,
-    locator: locatorFor(createAdapter(THE_LOUNGE)),
+    locator: opts.locator ?? locatorFor(createAdapter(THE_LOUNGE)),
     scheduler: sched,
     host: '127.0.0.1:9000',
-    conversationId: () => 'overcryptnet/group/#overcrypt',
+    conversationId: () => CONV,
     frameUrl: (h) => `chrome-extension://dyn/display-frame.html#${h}`,
     MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
   });
-  return { api, sched, dm };
+  current = dm;
+  /** Lets the page's mutations reach the scanner, runs its idle slices, delivers the worker's replies. */
+  const run = async () => {
+    await settled();
+    sched.drain();
+    await settled();
+  };
+  const found = () => api.calls.filter((c): c is RequestOf<'armor/found'> => c.type === 'armor/found');
+  const released = () => api.calls.filter((c) => c.type === 'job/release').map((c) => (c as RequestOf<'job/release'>).handleOrJobId);
+  return { api, sched, dm, run, found, released };
 }
 
 let current: DisplayManager | undefined;
-afterEach(() => current?.stop());
+afterEach(() => {
+  current?.stop();
+  current = undefined;
+});
 
-describe('content script display', () => {
-  it('replaces each armored message with a display frame; sends only ciphertext and page claims to the worker', async () => {
-    const a = armorOf(120, 1);
-    const long = armorParts(700, 340, 2);
-    loadLounge([
-      { from: 'alice', html: `${a.slice(0, 15)}<span class="user">${a.slice(15, 25)}</span>${a.slice(25)}` },
-      { from: 'carol', html: 'plain <b>hello</b>' },
-      ...long.map((p) => ({ from: 'alice', html: p })),
-    ]);
-    const { api, sched, dm } = setup();
-    current = dm;
-    dm.start();
-    sched.drain();
-    await repliesDelivered();
-    const found = api.calls.filter((c) => c.type === 'armor/found');
-    expect(found).toEqual([
-      { type: 'armor/found', host: '127.0.0.1:9000', conversationId: 'overcryptnet/group/#overcrypt', pageAuthor: 'alice', parts: [a] },
-      { type: 'armor/found', host: '127.0.0.1:9000', conversationId: 'overcryptnet/group/#overcrypt', pageAuthor: 'alice', parts: long },
-    ]);
-    const frames = [...document.querySelectorAll('iframe[data-overcrypt="display-frame"]')] as HTMLIFrameElement[];
-    expect(frames.map((f) => f.getAttribute('src'))).toEqual([
-      'chrome-extension://dyn/display-frame.html#handle000000000000000001',
-      'chrome-extension://dyn/display-frame.html#handle000000000000000002',
-    ]);
-    // Same armor length -> same frame height, whatever the decrypt outcome will be.
-    expect(frames[0]!.style.height).toMatch(/^\d+px$/);
-    const msgs = [...document.querySelectorAll('.msg')] as HTMLElement[];
-    expect((msgs[0]!.querySelector('.content') as HTMLElement).style.display).toBe('none');
-    expect((msgs[1]!.querySelector('.content') as HTMLElement).style.display).toBe('');
-    expect(msgs.slice(3).every((m) => m.style.display === 'none')).toBe(true); // later parts hidden
-    expect(api.calls.some((c) => c.type === 'display/fetch')).toBe(false);
+const rows = () => [...document.querySelectorAll('.msg')] as HTMLElement[];
+const frames = () => [...document.querySelectorAll('iframe[data-overcrypt="display-frame"]')] as HTMLIFrameElement[];
+const srcs = () => frames().map((f) => f.getAttribute('src'));
+const msgArmor = (i: number) => armorOf(60 + (i % 7) * 40, i + 1);
+/** Expected reserved height for one message at the frame's width (same computation as the content script's). */
+const heightFor = (parts: string[], width: number) =>
+  displayFrameHeight(parts.join('').length, width, undefined, EnvelopeKind.SenderKeyMessage);
+
+/** happy-dom lays nothing out: rows get the rectangles a test gives them. */
+function fakeRects(rect: (row: HTMLElement, index: number) => { top: number; height?: number; width?: number }): void {
+  rows().forEach((row, i) => {
+    const r = rect(row, i);
+    const height = r.height ?? 20;
+    const box = { top: r.top, bottom: r.top + height, left: 0, right: r.width ?? 900, width: r.width ?? 900, height, x: 0, y: r.top };
+    row.getBoundingClientRect = () => ({ ...box, toJSON: () => box }) as DOMRect;
   });
+}
 
-  it('re-applies frames when the site re-renders the conversation (channel switch)', async () => {
-    const a = armorOf(90, 3);
-    loadLounge([{ from: 'alice', html: a }]);
-    const { api, sched, dm } = setup();
-    current = dm;
-    dm.start();
-    sched.drain();
-    await repliesDelivered();
-    const messages = document.querySelector('.messages')!;
-    const html = `<div class="msg" data-type="message" data-from="alice"><span class="content">${a}</span></div>`;
-    messages.innerHTML = '';
-    await repliesDelivered();
-    messages.innerHTML = html;
-    await repliesDelivered();
-    sched.drain();
-    await repliesDelivered();
-    expect(api.calls.filter((c) => c.type === 'armor/found')).toHaveLength(2);
-    expect(document.querySelectorAll('iframe[data-overcrypt]')).toHaveLength(1);
-  });
+/** Row i shows its message itself: no frame of ours in it and nothing of it hidden. */
+function shownAsIs(row: HTMLElement): boolean {
+  return row.style.display === '' && !row.querySelector('[data-overcrypt]') && [...row.children].every((c) => (c as HTMLElement).style.display === '');
+}
 
-  it('after an unlock, every shown message gets a fresh frame (handles answered "locked" are used up)', async () => {
-    loadLounge([{ from: 'alice', html: armorOf(90, 4) }, { from: 'bob', html: armorOf(70, 6) }]);
-    const { api, sched, dm } = setup();
-    current = dm;
+describe('content script display regions', () => {
+  it('120 adjacent encrypted messages: 3 regions (50, 50, 20), one armor/found each, items in order, heights summed', async () => {
+    const armors = Array.from({ length: 120 }, (_, i) => msgArmor(i));
+    loadLounge(armors.map((a, i) => ({ from: i % 2 ? 'alice' : 'bob', html: a })));
+    fakeRects((_, i) => ({ top: i * 20, width: 700 }));
+    const { run, found, dm } = setup();
     dm.start();
-    sched.drain();
-    await repliesDelivered();
-    const before = [...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'));
-    dm.refreshAll();
-    sched.drain();
-    await repliesDelivered();
-    const after = [...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'));
-    expect(after).toHaveLength(2);
-    expect(after.filter((u) => before.includes(u))).toEqual([]);
-    expect(api.calls.filter((c) => c.type === 'job/release')).toHaveLength(2);
-  });
+    await run();
 
-  it('a rescan (after an unlock) keeps frames that have a handle and frames only armor the worker refused', async () => {
-    loadLounge([{ from: 'alice', html: armorOf(90, 4) }, { from: 'bob', html: armorOf(70, 6) }]);
-    let n = 0;
-    const api = fakeApi((req: ApiRequest) => {
-      if (req.type !== 'armor/found') return {};
-      if (++n === 2) throw new Error('worker busy'); // the second message is refused once
-      return { handle: `handle${String(n).padStart(18, '0')}` };
-    });
-    const sched = new ManualScheduler();
-    const dm = new DisplayManager({
-      api, doc: document, root: document.body, locator: locatorFor(createAdapter(THE_LOUNGE)), scheduler: sched,
-      host: 'h', conversationId: () => undefined, frameUrl: (h) => `x:${h}`,
-      MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
-    });
-    current = dm;
-    dm.start();
-    sched.drain();
-    await repliesDelivered();
-    expect([...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'))).toEqual(['x:handle000000000000000001']);
-    dm.rescan();
-    sched.drain();
-    await repliesDelivered();
-    expect([...document.querySelectorAll('iframe')].map((f) => f.getAttribute('src'))).toEqual(['x:handle000000000000000001', 'x:handle000000000000000003']);
-    expect(api.calls.filter((c) => c.type === 'job/release')).toHaveLength(0);
-  });
+    const calls = found();
+    expect(calls.map((c) => c.items.length)).toEqual([50, 50, 20]);
+    for (const c of calls) {
+      expect(c.host).toBe('127.0.0.1:9000');
+      expect(c.conversationId).toBe(CONV);
+    }
+    const items = calls.flatMap((c) => c.items);
+    expect(items.map((i) => i.parts)).toEqual(armors.map((a) => [a]));
+    expect(items.map((i) => i.pageAuthor)).toEqual(armors.map((_, i) => (i % 2 ? 'alice' : 'bob')));
+    // Each item's room depends on its armor and the row's width only (not on the decrypt outcome).
+    expect(items.map((i) => i.heightPx)).toEqual(armors.map((a) => heightFor([a], 700)));
+    expect(new Set(items.map((i) => i.heightPx)).size).toBeGreaterThan(1);
 
-  it('while the worker refuses (locked), every part of the armor stays visible', async () => {
-    const long = armorParts(700, 340, 9);
-    loadLounge(long.map((p) => ({ from: 'alice', html: p })));
-    const { OvercryptError, ErrorCode } = await import('../../../lib/errors');
-    const api = fakeApi(() => {
-      throw new OvercryptError(ErrorCode.Locked, 'locked');
+    // One frame per region, in the region's first row, as tall as its items together; all other rows hidden.
+    const all = rows();
+    const firsts = [0, 50, 100];
+    expect(frames()).toHaveLength(3);
+    calls.forEach((c, k) => {
+      const frame = all[firsts[k]!]!.querySelector('iframe[data-overcrypt="display-frame"]') as HTMLIFrameElement;
+      expect(frame.getAttribute('src')).toBe(`chrome-extension://dyn/display-frame.html#${handleOf(k + 1)}`);
+      expect(frame.style.height).toBe(`${c.items.reduce((n: number, i: FoundArmor) => n + i.heightPx, 0)}px`);
     });
-    const sched = new ManualScheduler();
-    const dm = new DisplayManager({
-      api, doc: document, root: document.body, locator: locatorFor(createAdapter(THE_LOUNGE)), scheduler: sched,
-      host: 'h', conversationId: () => undefined, frameUrl: (h) => `x:${h}`,
-      MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
-    });
-    current = dm;
-    dm.start();
-    sched.drain();
-    await repliesDelivered();
-    expect(api.calls.filter((c) => c.type === 'armor/found')).toHaveLength(1);
-    expect(document.querySelector('[data-overcrypt]')).toBeNull();
-    for (const m of document.querySelectorAll('.msg')) {
-      expect((m as HTMLElement).style.display).toBe('');
-      expect((m.querySelector('.content') as HTMLElement).style.display).toBe('');
+    for (const [i, row] of all.entries()) {
+      if (firsts.includes(i)) {
+        expect(row.style.display).toBe('');
+        // time, nick and text all give way to the frame, which takes the whole row
+        for (const child of row.children) if (!child.hasAttribute('data-overcrypt')) expect((child as HTMLElement).style.display).toBe('none');
+      } else {
+        expect(row.style.display).toBe('none');
+      }
     }
   });
 
-  it('stop() restores the page and releases the jobs', async () => {
-    loadLounge([{ from: 'alice', html: armorOf(90, 5) }]);
-    const { api, sched, dm } = setup();
+  it('a plain message between two encrypted ones splits the region', async () => {
+    const [a, b, c] = [msgArmor(1), msgArmor(2), msgArmor(3)];
+    loadLounge([
+      { from: 'alice', html: a },
+      { from: 'alice', html: b },
+      { from: 'carol', html: 'plain <b>hello</b>' },
+      { from: 'alice', html: c },
+    ]);
+    const { run, found, dm } = setup();
     dm.start();
-    sched.drain();
-    await repliesDelivered();
-    dm.stop();
-    await repliesDelivered();
+    await run();
+    expect(found().map((f) => f.items.map((i) => i.parts[0]))).toEqual([[a, b], [c]]);
+    expect(shownAsIs(rows()[2]!)).toBe(true);
+    expect(frames()).toHaveLength(2);
+    expect(frames()[1]!.closest('.msg')).toBe(rows()[3]!);
+  });
+
+  it('sends armor/found for the regions nearest the viewport first', async () => {
+    // Three runs split by plain messages; the last one in the page is in view, the first is far above.
+    const pattern = ['A', 'A', 'A', 'P', 'A', 'A', 'P', 'A', 'A', 'A'];
+    loadLounge(pattern.map((k, i) => ({ from: 'alice', html: k === 'A' ? msgArmor(i) : 'plain' })));
+    const top: Record<number, number> = { 0: -5000, 1: -4980, 2: -4960, 3: -4940, 4: 1200, 5: 1220, 6: 1240, 7: 300, 8: 320, 9: 340 };
+    fakeRects((_, i) => ({ top: top[i]! }));
+    const { run, found, dm } = setup();
+    dm.start();
+    await run();
+    expect(found().map((f) => f.items.map((i) => i.parts[0]))).toEqual([
+      [msgArmor(7), msgArmor(8), msgArmor(9)],
+      [msgArmor(4), msgArmor(5)],
+      [msgArmor(0), msgArmor(1), msgArmor(2)],
+    ]);
+  });
+
+  it('a message arriving next to a placed region gets a region of its own', async () => {
+    loadLounge([{ from: 'alice', html: msgArmor(1) }, { from: 'bob', html: msgArmor(2) }]);
+    const { run, found, dm } = setup();
+    dm.start();
+    await run();
+    const list = document.querySelector('.messages')!;
+    const live = rows()[1]!.cloneNode(true) as HTMLElement;
+    live.id = 'msg-live';
+    live.setAttribute('style', '');
+    live.removeAttribute('style');
+    for (const c of live.children) (c as HTMLElement).removeAttribute('style');
+    live.querySelector('[data-overcrypt]')?.remove();
+    live.querySelector('.content')!.textContent = msgArmor(3);
+    list.append(live);
+    await run();
+    expect(found().map((f) => f.items.length)).toEqual([2, 1]);
+    expect(live.querySelector('iframe')).not.toBeNull();
+  });
+
+  it('a member row the site re-renders is hidden again: no new armor/found, the frame stays', async () => {
+    const armors = [1, 2, 3, 4].map(msgArmor);
+    loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
+    const { run, found, released, dm } = setup();
+    dm.start();
+    await run();
+    expect(found()).toHaveLength(1);
+    // Vue replaces the third message's element with a fresh copy of the site's markup.
+    const old = rows()[2]!;
+    const fresh = document.createElement('div');
+    fresh.className = 'msg';
+    fresh.dataset.type = 'message';
+    fresh.dataset.from = 'alice';
+    fresh.innerHTML = `<span class="time">08:00</span><span class="from"><span class="user">alice</span></span><span class="content">${armors[2]}</span>`;
+    old.replaceWith(fresh);
+    await run();
+    expect(fresh.style.display).toBe('none');
+    expect(found()).toHaveLength(1);
+    expect(released()).toEqual([]);
+    expect(srcs()).toEqual([`chrome-extension://dyn/display-frame.html#${handleOf(1)}`]);
+
+    // The site undoing our hiding of a member row (a style reset) is put right the same way.
+    fresh.removeAttribute('style');
+    fresh.querySelector('.content')!.append(''); // any mutation in the row makes the scanner look again
+    await run();
+    expect(fresh.style.display).toBe('none');
+    expect(found()).toHaveLength(1);
+  });
+
+  it('the first row re-rendered (frame gone with it): the old handle is released and the region is built again', async () => {
+    const armors = [1, 2, 3].map(msgArmor);
+    loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
+    const { run, found, released, dm } = setup();
+    dm.start();
+    await run();
+    const first = rows()[0]!;
+    const fresh = document.createElement('div');
+    fresh.className = 'msg';
+    fresh.dataset.type = 'message';
+    fresh.dataset.from = 'alice';
+    fresh.innerHTML = `<span class="time">08:00</span><span class="from">alice</span><span class="content">${armors[0]}</span>`;
+    first.replaceWith(fresh);
+    await run();
+    expect(released()).toEqual([handleOf(1)]);
+    expect(found().map((f) => f.items.map((i) => i.parts[0]))).toEqual([armors, armors]);
+    expect(srcs()).toEqual([`chrome-extension://dyn/display-frame.html#${handleOf(2)}`]);
+    expect(frames()[0]!.closest('.msg')).toBe(fresh);
+    expect(rows().slice(1).every((r) => r.style.display === 'none')).toBe(true);
+  });
+
+  it('the site removing our frame from the first row: released and rebuilt', async () => {
+    loadLounge([1, 2].map((i) => ({ from: 'alice', html: msgArmor(i) })));
+    const { run, found, released, dm } = setup();
+    dm.start();
+    await run();
+    rows()[0]!.querySelector('[data-overcrypt]')!.remove();
+    await run();
+    expect(released()).toEqual([handleOf(1)]);
+    expect(found()).toHaveLength(2);
+    expect(rows()[0]!.querySelector('iframe')!.getAttribute('src')).toContain(handleOf(2));
+  });
+
+  it('a message whose text changed rebuilds its region with the new armor', async () => {
+    const armors = [1, 2, 3].map(msgArmor);
+    loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
+    const { run, found, released, dm } = setup();
+    dm.start();
+    await run();
+    const edited = msgArmor(40);
+    rows()[1]!.querySelector('.content')!.textContent = edited;
+    await run();
+    expect(released()).toEqual([handleOf(1)]);
+    expect(found().map((f) => f.items.map((i) => i.parts[0]))).toEqual([armors, [armors[0], edited, armors[2]]]);
+    expect(frames()).toHaveLength(1);
+
+    // Edited to plain text: the region is rebuilt around it, and that row shows its text.
+    rows()[1]!.querySelector('.content')!.textContent = 'now plain';
+    await run();
+    expect(released()).toEqual([handleOf(1), handleOf(2)]);
+    expect(found().slice(2).map((f) => f.items.map((i) => i.parts[0]))).toEqual([[armors[0]], [armors[2]]]);
+    expect(shownAsIs(rows()[1]!)).toBe(true);
+  });
+
+  it('armor/found rejected (locked): every original message stays visible, and is not asked for again until a rescan', async () => {
+    const long = armorParts(700, 340, 9);
+    loadLounge([{ from: 'alice', html: msgArmor(1) }, ...long.map((p) => ({ from: 'alice', html: p }))]);
+    const { run, found, dm } = setup({
+      handler: () => {
+        throw new OvercryptError(ErrorCode.Locked, 'locked');
+      },
+    });
+    dm.start();
+    await run();
+    expect(found()).toHaveLength(1);
+    expect(found()[0]!.items.map((i) => i.parts)).toEqual([[msgArmor(1)], long]);
     expect(document.querySelector('[data-overcrypt]')).toBeNull();
-    expect((document.querySelector('.content') as HTMLElement).style.display).toBe('');
-    expect(api.calls.filter((c) => c.type === 'job/release')).toHaveLength(1);
+    expect(rows().every(shownAsIs)).toBe(true);
+    await run(); // removing our wrapper was a mutation: the scanner looked again, and left the rows alone
+    expect(found()).toHaveLength(1);
+    dm.rescan();
+    await run();
+    expect(found()).toHaveLength(2);
+  });
+
+  it('a rescan (after an unlock) keeps regions that have a handle and frames only the armor the worker refused', async () => {
+    loadLounge([{ from: 'alice', html: msgArmor(1) }, { from: 'carol', html: 'plain' }, { from: 'bob', html: msgArmor(2) }]);
+    let n = 0;
+    const { run, released, dm } = setup({
+      handler: (req) => {
+        if (req.type !== 'armor/found') return {};
+        if (++n === 2) throw new Error('worker busy'); // the second region is refused once
+        return { handle: handleOf(n) };
+      },
+    });
+    dm.start();
+    await run();
+    expect(srcs()).toEqual([`chrome-extension://dyn/display-frame.html#${handleOf(1)}`]);
+    dm.rescan();
+    await run();
+    expect(srcs()).toEqual([handleOf(1), handleOf(3)].map((h) => `chrome-extension://dyn/display-frame.html#${h}`));
+    expect(released()).toEqual([]);
+  });
+
+  it('refreshAll(): every region framed again with a new handle, the old ones released', async () => {
+    loadLounge([{ from: 'alice', html: msgArmor(4) }, { from: 'carol', html: 'plain' }, { from: 'bob', html: msgArmor(6) }]);
+    const { run, released, dm } = setup();
+    dm.start();
+    await run();
+    const before = srcs();
+    dm.refreshAll();
+    await run();
+    expect(srcs()).toHaveLength(2);
+    expect(srcs().filter((u) => before.includes(u))).toEqual([]);
+    expect(released()).toEqual([handleOf(1), handleOf(2)]);
+  });
+
+  it('a multi-part message is one item; its continuation rows are hidden', async () => {
+    const long = armorParts(700, 340, 2);
+    expect(long.length).toBeGreaterThan(1);
+    const [a, b] = [msgArmor(1), msgArmor(2)];
+    loadLounge([{ from: 'alice', html: a }, ...long.map((p) => ({ from: 'alice', html: p })), { from: 'alice', html: b }]);
+    fakeRects((_, i) => ({ top: i * 20, width: 640 }));
+    const { run, found, dm } = setup();
+    dm.start();
+    await run();
+    expect(found()).toHaveLength(1);
+    expect(found()[0]!.items).toEqual([
+      { parts: [a], pageAuthor: 'alice', heightPx: heightFor([a], 640) },
+      { parts: long, pageAuthor: 'alice', heightPx: heightFor(long, 640) },
+      { parts: [b], pageAuthor: 'alice', heightPx: heightFor([b], 640) },
+    ]);
+    expect(rows().slice(1).every((r) => r.style.display === 'none')).toBe(true);
+
+    // A continuation row re-rendered by the site stays hidden (the frame shows the whole message).
+    const old = rows()[2]!;
+    const fresh = old.cloneNode(true) as HTMLElement;
+    fresh.removeAttribute('style');
+    old.replaceWith(fresh);
+    await run();
+    expect(fresh.style.display).toBe('none');
+    expect(found()).toHaveLength(1);
+  });
+
+  it('the same armor shown twice (a replay elsewhere in the page) is two items, not a re-render', async () => {
+    const a = msgArmor(1);
+    loadLounge([{ from: 'alice', html: a }, { from: 'carol', html: 'plain' }, { from: 'alice', html: a }]);
+    const { run, found, dm } = setup();
+    dm.start();
+    await run();
+    expect(found().map((f) => f.items.length)).toEqual([1, 1]);
+    expect(frames()).toHaveLength(2);
+  });
+
+  it('stop() restores the page exactly (inline styles included) and releases the jobs', async () => {
+    const long = armorParts(700, 340, 3);
+    loadLounge([{ from: 'alice', html: msgArmor(5) }, ...long.map((p) => ({ from: 'alice', html: p })), { from: 'bob', html: msgArmor(6) }]);
+    const all = rows();
+    all[1]!.style.display = 'flex'; // the site's own inline values come back as they were
+    all[0]!.querySelector('.time')!.setAttribute('style', 'color: red;');
+    all[2]!.style.setProperty('display', 'block', 'important');
+    const list = document.querySelector('.messages')!;
+    const before = list.innerHTML;
+    const { run, released, dm } = setup();
+    dm.start();
+    await run();
+    expect(list.innerHTML).not.toBe(before);
+    expect(all[1]!.style.display).toBe('none');
+    dm.stop();
+    await settled();
+    expect(list.innerHTML).toBe(before);
+    expect(document.querySelector('[data-overcrypt]')).toBeNull();
+    expect(released()).toEqual([handleOf(1)]);
+  });
+
+  it('a handle arriving after the region was taken down is released at once', async () => {
+    loadLounge([{ from: 'alice', html: msgArmor(1) }]);
+    let reply: ((v: unknown) => void) | undefined;
+    const { run, released, dm } = setup({
+      handler: (req) => (req.type === 'armor/found' ? new Promise((r) => (reply = r)) : {}),
+    });
+    dm.start();
+    await run();
+    dm.stop();
+    reply!({ handle: handleOf(7) });
+    await settled();
+    expect(released()).toEqual([handleOf(7)]);
+    expect(document.querySelector('[data-overcrypt]')).toBeNull();
+  });
+
+  it('re-applies regions when the site re-renders the conversation (channel switch)', async () => {
+    const a = msgArmor(3);
+    loadLounge([{ from: 'alice', html: a }]);
+    const { run, found, released, dm } = setup();
+    dm.start();
+    await run();
+    const list = document.querySelector('.messages')!;
+    list.innerHTML = '';
+    await run();
+    expect(released()).toEqual([handleOf(1)]);
+    list.innerHTML = `<div class="msg" data-type="message" data-from="alice"><span class="content">${a}</span></div>`;
+    await run();
+    expect(found()).toHaveLength(2);
+    expect(frames()).toHaveLength(1);
+  });
+
+  it('a page-made element copying our attributes is not taken for ours', async () => {
+    const [a, b] = [msgArmor(1), msgArmor(2)];
+    loadLounge([{ from: 'alice', html: a }]);
+    // The page puts a fake "frame" of ours into the message before we look, and marks another message as ours.
+    const fake = document.createElement('div');
+    fake.setAttribute('data-overcrypt', 'display');
+    fake.innerHTML = '<iframe data-overcrypt="display-frame" src="chrome-extension://dyn/display-frame.html#stolen"></iframe>';
+    rows()[0]!.append(fake);
+    const { run, found, dm } = setup();
+    dm.start();
+    await run();
+    expect(found()).toHaveLength(1);
+    const ours = frames().filter((f) => f.getAttribute('src') !== 'chrome-extension://dyn/display-frame.html#stolen');
+    expect(ours).toHaveLength(1);
+    expect(isOwnFrame(ours[0]!)).toBe(true);
+    expect(isOwnFrame(fake.querySelector('iframe')!)).toBe(false);
+    expect(fake.style.display).toBe('none'); // a child of the row like any other: the region's frame replaces it
+
+    // Mutations under an element carrying our attribute still count: a message added there is found.
+    const marked = document.createElement('div');
+    marked.setAttribute('data-overcrypt', 'display');
+    document.querySelector('.messages')!.append(marked);
+    await run();
+    marked.innerHTML = `<div class="msg" data-type="message" data-from="bob"><span class="content">${b}</span></div>`;
+    await run();
+    expect(found().map((f) => f.items[0]!.parts[0])).toEqual([a, b]);
+  });
+
+  it('on a generic page a paragraph of bare text is hidden whole and the frame goes right before it', async () => {
+    const [a, b] = [msgArmor(1), msgArmor(2)];
+    document.body.innerHTML = `<main><p id="p1">${a}</p><p id="p2">${b}</p><p id="p3">plain words</p></main>`;
+    const main = document.querySelector('main')!;
+    const before = main.innerHTML;
+    const { run, found, dm } = setup({ locator: genericLocator() });
+    dm.start();
+    await run();
+    expect(found().map((f) => f.items.map((i) => i.parts[0]))).toEqual([[a, b]]);
+    const wrapper = main.firstElementChild as HTMLElement;
+    expect(wrapper.getAttribute('data-overcrypt')).toBe('display');
+    expect(wrapper.nextElementSibling!.id).toBe('p1');
+    expect(['p1', 'p2'].map((id) => document.getElementById(id)!.style.display)).toEqual(['none', 'none']);
+    expect(document.getElementById('p3')!.style.display).toBe('');
+    dm.stop();
+    await settled();
+    expect(main.innerHTML).toBe(before);
   });
 });
