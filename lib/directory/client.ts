@@ -21,6 +21,7 @@ import {
   type AppInfo,
   type ArchiveRequest,
   type BackupResponse,
+  type ClaimPrekeysRequest,
   type ClaimPrekeysResponse,
   type CreateAccountRequest,
   type CreateAccountResponse,
@@ -169,9 +170,17 @@ export class DirectoryClient {
   prekeyStatus(cardId: string): Promise<PrekeyStatus> {
     return this.request({ method: 'GET', path: DirectoryRoutes.prekeyStatus(cardId), auth: true, idempotent: true });
   }
-  /** Consumes one-time prekeys: never retried automatically. */
-  claimPrekeys(identity: string): Promise<ClaimPrekeysResponse> {
-    return this.request({ method: 'POST', path: DirectoryRoutes.claimPrekeys, body: { identity }, auth: true, idempotent: false });
+  /**
+   * Consumes one-time prekeys: never retried automatically. With `cardIds`, only those cards of
+   * `identity` (e.g. a contact's new device), so their other devices keep their one-time prekeys;
+   * a listed card that is no longer claimable is simply absent from `bundles`. Duplicates are
+   * dropped; an empty list claims nothing and sends nothing.
+   */
+  async claimPrekeys(identity: string, cardIds?: readonly string[]): Promise<ClaimPrekeysResponse> {
+    // An empty list asks for nothing: no request (the server would refuse it as malformed).
+    if (cardIds !== undefined && cardIds.length === 0) return { bundles: [] };
+    const body: ClaimPrekeysRequest = cardIds === undefined ? { identity } : { identity, cardIds: [...new Set(cardIds)] };
+    return this.request({ method: 'POST', path: DirectoryRoutes.claimPrekeys, body, auth: true, idempotent: false });
   }
 
   // ---- backup

@@ -139,6 +139,11 @@ export interface PrekeyStatus {
 }
 export interface ClaimPrekeysRequest {
   identity: string;
+  /**
+   * Only these cards of `identity` (1-50 unique card ids). Without it: every active card that has a
+   * signed prekey. Listed ids that are not claimable cards of `identity` are left out of the answer.
+   */
+  cardIds?: string[];
 }
 export interface PrekeyBundle {
   cardId: string;

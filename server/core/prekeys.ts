@@ -3,7 +3,8 @@
  * prekeys, each signed by the card key over `prekeySignedBytes` (verified here before
  * storing); anyone authenticated claims one bundle per active card of an identity, and
  * each one-time prekey is handed out at most once (atomic in storage). Claims are limited
- * per claimer so nobody drains a user's one-time keys.
+ * per claimer so nobody drains a user's one-time keys. A claim may name the cards it wants
+ * (`cardIds`), so a session with one new device does not use up prekeys of the others.
  */
 import type { VirgilCrypto } from 'virgil-crypto';
 import {
@@ -71,9 +72,15 @@ export class PrekeyService {
     return { oneTimeCount, signedPrekey: signed ? { keyId: signed.keyId, createdAt: signed.createdAt } : null };
   }
 
-  async claim(claimer: string, identity: string): Promise<ClaimPrekeysResponse> {
+  /**
+   * With `cardIds`, bundles only for those active cards of `identity` (a new device of someone
+   * you already talk to costs none of their other devices' one-time prekeys); listed ids that
+   * are not claimable cards of `identity` are left out of the answer.
+   */
+  async claim(claimer: string, identity: string, cardIds?: readonly string[]): Promise<ClaimPrekeysResponse> {
+    if (cardIds !== undefined) checkCardIds(cardIds);
     if (!this.claims.hit(claimer)) fail(ErrorCode.RateLimited, 'too many prekey claims; slow down');
-    const bundles = await this.repo.claimBundles(identity, claimer, this.now());
+    const bundles = await this.repo.claimBundles(identity, claimer, this.now(), cardIds);
     return { bundles };
   }
 
@@ -91,3 +98,14 @@ export class PrekeyService {
     return { keyId: k.keyId, publicKey: k.publicKey, createdAt: k.createdAt, signature: k.signature };
   }
 }
+
+/** The HTTP schema checks the same; the core does not rely on it. */
+function checkCardIds(cardIds: readonly string[]): void {
+  if (cardIds.length === 0 || cardIds.length > Limits.activeCardsPerIdentity) {
+    fail(ErrorCode.Malformed, `cardIds must list 1-${Limits.activeCardsPerIdentity} card ids`);
+  }
+  if (!cardIds.every((id) => CARD_ID.test(id))) fail(ErrorCode.Malformed, 'cardIds must be card ids (64 lower-case hex)');
+  if (new Set(cardIds).size !== cardIds.length) fail(ErrorCode.Malformed, 'duplicate card id in cardIds');
+}
+
+const CARD_ID = /^[0-9a-f]{64}$/;

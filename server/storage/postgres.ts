@@ -116,6 +116,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
 
 export class PostgresRepository implements Repository {
   readonly kind = 'postgres';
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -268,13 +269,16 @@ export class PostgresRepository implements Repository {
     return num(r?.n);
   }
 
-  async claimBundles(identity: string, claimer: string, at: number): Promise<ClaimedBundle[]> {
+  async claimBundles(identity: string, claimer: string, at: number, cardIds?: readonly string[]): Promise<ClaimedBundle[]> {
     return this.tx(async (c) => {
+      // $2 null: every claimable card of the identity; else only those of them listed.
       const { rows: cards } = await c.query(
         `SELECT c.id, c.identity, s.key_id, s.public_key, s.created_at, s.signature
          FROM cards c JOIN signed_prekeys s ON s.card_id = c.id
-         WHERE c.identity = $1 AND c.superseded_by IS NULL AND c.revoked_at IS NULL ORDER BY c.created_at, c.id`,
-        [identity],
+         WHERE c.identity = $1 AND c.superseded_by IS NULL AND c.revoked_at IS NULL
+         AND ($2::text[] IS NULL OR c.id = ANY($2::text[]))
+         ORDER BY c.created_at, c.id`,
+        [identity, cardIds ?? null],
       );
       const bundles: ClaimedBundle[] = [];
       for (const card of cards as Row[]) {
@@ -406,8 +410,10 @@ export class PostgresRepository implements Repository {
     return rows.map(toArchive);
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
+  /** Idempotent: a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
   }
 }
 

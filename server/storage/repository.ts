@@ -107,10 +107,11 @@ export interface Repository {
   putPrekeys(cardId: string, signed: StoredPrekey | null, oneTime: readonly StoredPrekey[]): Promise<number>;
   countOneTimePrekeys(cardId: string): Promise<number>;
   /**
-   * One bundle per active card of `identity` that has a signed prekey; each bundle takes one
-   * unclaimed one-time prekey (lowest keyId) and marks it claimed, atomically.
+   * One bundle per active card of `identity` that has a signed prekey — with `cardIds`, only for
+   * those of its cards (other ids are left out); each bundle takes one unclaimed one-time prekey
+   * (lowest keyId) and marks it claimed, atomically. Cards not bundled keep their one-time keys.
    */
-  claimBundles(identity: string, claimer: string, at: number): Promise<ClaimedBundle[]>;
+  claimBundles(identity: string, claimer: string, at: number, cardIds?: readonly string[]): Promise<ClaimedBundle[]>;
 
   // ---- backups ----
   getBackup(identity: string): Promise<BackupRecord | null>;

@@ -179,6 +179,13 @@ const toArchive = (r: ArchiveRow): ArchiveRecord => ({
   authorIdentity: r.author_identity, createdAt: r.created_at,
 });
 
+/** The claimable cards among `cardIds` (all of them without a list), in claimable order. */
+function chosen<T extends { id: string }>(cards: T[], cardIds: readonly string[] | undefined): T[] {
+  if (cardIds === undefined) return cards;
+  const wanted = new Set(cardIds);
+  return cards.filter((c) => wanted.has(c.id));
+}
+
 /** Decimal id strings from clients; anything else matches nothing. */
 function rowId(id: string | null): number {
   return id !== null && /^\d{1,15}$/.test(id) ? Number(id) : 0;
@@ -199,6 +206,7 @@ export class SqliteRepository implements Repository {
   private readonly activeByArity = new Map<number, Database.Statement>();
   private pending: WriteJob[] = [];
   private flushScheduled = false;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -388,9 +396,9 @@ export class SqliteRepository implements Repository {
     return (this.st.countOneTime.get(cardId) as { n: number }).n;
   }
 
-  async claimBundles(identity: string, claimer: string, at: number): Promise<ClaimedBundle[]> {
+  async claimBundles(identity: string, claimer: string, at: number, cardIds?: readonly string[]): Promise<ClaimedBundle[]> {
     return this.write(() => {
-      const cards = this.st.claimableCards.all(identity) as (PrekeyRow & { id: string; identity: string })[];
+      const cards = chosen(this.st.claimableCards.all(identity) as (PrekeyRow & { id: string; identity: string })[], cardIds);
       return cards.map((c): ClaimedBundle => {
         const one = this.st.claimOne.get(at, claimer, c.id) as PrekeyRow | undefined;
         return { cardId: c.id, identity: c.identity, signedPrekey: toPrekey(c), oneTimePrekey: one ? toPrekey(one) : null };
@@ -487,11 +495,15 @@ export class SqliteRepository implements Repository {
     return (rows as ArchiveRow[]).map(toArchive);
   }
 
-  async close(): Promise<void> {
-    this.flush();
-    await this.wal?.close();
-    await this.checkpointer?.stop();
-    this.db.close();
+  /** Idempotent: a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.flush();
+      await this.wal?.close();
+      await this.checkpointer?.stop();
+      this.db.close();
+    })();
+    return this.closing;
   }
 }
 

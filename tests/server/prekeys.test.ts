@@ -2,8 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { VirgilPrivateKey } from 'virgil-crypto';
+import { DirectoryClient } from '../../lib/directory/client';
 import { PrekeyKind, prekeySignedBytes, type Prekey, type PrekeyKind as Kind } from '../../lib/directory/wire';
+import { startBackends, type TestDatabase } from './support/backends';
 import { call, newUser, startTestDirectory, type TestDirectory, type TestUser } from './support/harness';
+
+const backends = await startBackends();
+afterAll(async () => {
+  await backends.stop();
+});
 
 let t: TestDirectory;
 let alice: TestUser;
@@ -24,9 +31,25 @@ function makePrekey(kind: Kind, cardId: string, keyId: number, key: VirgilPrivat
 }
 
 async function device(user: TestUser) {
+  return deviceOn(t, user);
+}
+
+/** Publishes a card for `user`; with `oneTime`, also uploads a signed prekey and one-time prekeys 1..oneTime. */
+async function deviceOn(dir: TestDirectory, user: TestUser, oneTime?: number) {
   const keys = user.newKeys();
   const card = await user.cards.publishCard({ privateKey: keys.privateKey, publicKey: keys.publicKey });
-  return { cardId: card.id, privateKey: keys.privateKey, publicKey: keys.publicKey };
+  const d = { cardId: card.id, privateKey: keys.privateKey, publicKey: keys.publicKey };
+  if (oneTime !== undefined) {
+    const up = await call(dir.url, 'PUT', `/v1/cards/${d.cardId}/prekeys`, {
+      token: user.token,
+      body: {
+        signedPrekey: makePrekey(PrekeyKind.Signed, d.cardId, 0, d.privateKey),
+        oneTimePrekeys: Array.from({ length: oneTime }, (_, i) => makePrekey(PrekeyKind.OneTime, d.cardId, i + 1, d.privateKey)),
+      },
+    });
+    if (up.status !== 200) throw new Error(`prekey upload: ${up.status} ${JSON.stringify(up.body)}`);
+  }
+  return d;
 }
 
 function verify(p: Prekey, kind: Kind, cardId: string, publicKey: Parameters<typeof t.crypto.verifySignature>[2]): boolean {
@@ -150,5 +173,81 @@ describe('prekeys', () => {
     } finally {
       await local.close();
     }
+  });
+});
+
+describe.each(backends.list)('claims for chosen devices over HTTP: $name', (backend) => {
+  let dir: TestDirectory;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await backend.create();
+    dir = await startTestDirectory({ repo: await db.connect(), config: { prekeys: { claimsPerMinute: 10_000 } } });
+  });
+  afterAll(async () => {
+    await dir?.close();
+    await db?.cleanup();
+  });
+
+  it('claims bundles only for the listed cards through DirectoryClient; the other devices keep their prekeys', async () => {
+    const [erin, frank] = await Promise.all([newUser(dir, 'erin'), newUser(dir, 'frank')]);
+    const [d1, d2, d3] = [await deviceOn(dir, erin, 3), await deviceOn(dir, erin, 3), await deviceOn(dir, erin, 3)];
+    const sent: unknown[] = [];
+    const client = new DirectoryClient({
+      baseUrl: dir.url,
+      fetch: (url, init) => {
+        if (url.endsWith('/v1/prekeys/actions/claim')) sent.push(JSON.parse(init.body as string));
+        return fetch(url, init);
+      },
+      clock: { now: () => Date.now() },
+      credentials: async () => ({ identity: 'frank', password: frank.password }),
+    });
+    const count = async (cardId: string, owner = erin) =>
+      (await call(dir.url, 'GET', `/v1/cards/${cardId}/prekeys/status`, { token: owner.token })).body.oneTimeCount as number;
+
+    const one = await client.claimPrekeys('erin', [d3.cardId]);
+    expect(one.bundles.map((b) => [b.cardId, b.identity, b.oneTimePrekey?.keyId])).toEqual([[d3.cardId, 'erin', 1]]);
+    expect(verify(one.bundles[0]!.oneTimePrekey!, PrekeyKind.OneTime, d3.cardId, d3.publicKey)).toBe(true);
+    expect([await count(d1.cardId), await count(d2.cardId), await count(d3.cardId)]).toEqual([3, 3, 2]);
+
+    // Duplicates are dropped by the client; a revoked card and a foreign or unknown id are left out.
+    await erin.cards.revokeCard(d2.cardId);
+    const stranger = await deviceOn(dir, frank, 1);
+    const some = await client.claimPrekeys('erin', [d1.cardId, d1.cardId, d2.cardId, stranger.cardId, 'c'.repeat(64)]);
+    expect(some.bundles.map((b) => [b.cardId, b.oneTimePrekey?.keyId])).toEqual([[d1.cardId, 1]]);
+    expect(sent.at(-1)).toEqual({ identity: 'erin', cardIds: [d1.cardId, d2.cardId, stranger.cardId, 'c'.repeat(64)] });
+    expect([await count(d2.cardId), await count(stranger.cardId, frank)]).toEqual([3, 1]);
+
+    // An empty list claims nothing and sends nothing.
+    const before = sent.length;
+    expect(await client.claimPrekeys('erin', [])).toEqual({ bundles: [] });
+    expect(sent.length).toBe(before);
+
+    // Without a list: every active device, as before (the request has no cardIds).
+    const all = await client.claimPrekeys('erin');
+    expect(sent.at(-1)).toEqual({ identity: 'erin' });
+    expect(all.bundles.map((b) => [b.cardId, b.oneTimePrekey?.keyId]).sort()).toEqual([[d1.cardId, 2], [d3.cardId, 2]].sort());
+  });
+
+  it('refuses malformed card id lists with 400 and claims nothing', async () => {
+    const [gus, hal] = await Promise.all([newUser(dir, 'gus'), newUser(dir, 'hal')]);
+    const d = await deviceOn(dir, gus, 2);
+    const claim = (cardIds: unknown) =>
+      call(dir.url, 'POST', '/v1/prekeys/actions/claim', { token: hal.token, body: { identity: 'gus', cardIds } });
+    for (const [name, cardIds] of [
+      ['empty list', []],
+      ['duplicates', [d.cardId, d.cardId]],
+      ['upper-case id', [d.cardId.toUpperCase()]],
+      ['short id', [d.cardId.slice(2)]],
+      ['not a list', d.cardId],
+      ['not strings', [1]],
+      ['too many', Array.from({ length: 51 }, (_, i) => i.toString(16).padStart(64, '0'))],
+    ] as const) {
+      const r = await claim(cardIds);
+      expect(r.status, name).toBe(400);
+      expect(r.body.code, name).toBe('Malformed');
+    }
+    const status = await call(dir.url, 'GET', `/v1/cards/${d.cardId}/prekeys/status`, { token: gus.token });
+    expect(status.body.oneTimeCount).toBe(2);
+    expect((await claim([d.cardId])).body.bundles).toHaveLength(1);
   });
 });

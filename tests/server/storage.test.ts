@@ -127,6 +127,31 @@ describe.each(backends.list)('storage: $name', (backend) => {
     expect(await repo.claimBundles('nobody', 'bob', 4)).toEqual([]);
   });
 
+  it('claims only the chosen cards of an identity; the others keep their one-time prekeys', async () => {
+    await open();
+    for (const n of [1, 2, 3, 4]) await repo.insertCard(card(n, 'alice'));
+    await repo.insertCard(card(5, 'bob'));
+    for (const n of [1, 2, 3, 5]) await repo.putPrekeys(hex(n), prekey(100 + n), [prekey(1), prekey(2)]);
+    // card 4 has no signed prekey; card 3 gets revoked; card 5 is bob's.
+    await repo.revokeCard(hex(3), 2);
+
+    const chosen = await repo.claimBundles('alice', 'carol', 3, [hex(2)]);
+    expect(chosen).toEqual([{ cardId: hex(2), identity: 'alice', signedPrekey: prekey(102), oneTimePrekey: prekey(1) }]);
+    expect(await repo.countOneTimePrekeys(hex(1))).toBe(2);
+    expect(await repo.countOneTimePrekeys(hex(2))).toBe(1);
+
+    // Listed ids that are not claimable cards of alice (revoked, no signed prekey, bob's, unknown) are left out.
+    const mixed = await repo.claimBundles('alice', 'carol', 4, [hex(3), hex(4), hex(5), hex(99), hex(1), hex(2)]);
+    expect(mixed.map((b) => [b.cardId, b.oneTimePrekey?.keyId])).toEqual([[hex(1), 1], [hex(2), 2]]);
+    expect(await repo.countOneTimePrekeys(hex(3))).toBe(2);
+    expect(await repo.countOneTimePrekeys(hex(5))).toBe(2);
+    expect(await repo.claimBundles('alice', 'carol', 5, [hex(5)])).toEqual([]);
+
+    // Without a list: every claimable card, as before.
+    const all = await repo.claimBundles('alice', 'carol', 6);
+    expect(all.map((b) => [b.cardId, b.oneTimePrekey?.keyId ?? null])).toEqual([[hex(1), 2], [hex(2), null]]);
+  });
+
   it('never hands out a one-time prekey twice under concurrent claims', async () => {
     await open();
     await repo.insertCard(card(1, 'alice'));
@@ -134,14 +159,16 @@ describe.each(backends.list)('storage: $name', (backend) => {
     const keys = Array.from({ length: 60 }, (_, i) => prekey(i + 1));
     await repo.putPrekeys(hex(1), prekey(100), keys);
     await repo.putPrekeys(hex(2), prekey(200), keys);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => repo.claimBundles('alice', `c${i}`, 10)));
+    // Whole-identity claims mixed with claims for one chosen card.
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) =>
+      repo.claimBundles('alice', `c${i}`, 10, i % 3 === 0 ? [hex(1)] : undefined)));
     for (const cardId of [hex(1), hex(2)]) {
       const ids = results.map((r) => r.find((b) => b.cardId === cardId)?.oneTimePrekey?.keyId).filter((k) => k !== undefined);
       expect(ids).toHaveLength(60);
       expect(new Set(ids).size).toBe(60);
       expect(await repo.countOneTimePrekeys(cardId)).toBe(0);
     }
-    expect(results.every((r) => r.length === 2)).toBe(true);
+    expect(results.every((r, i) => r.length === (i % 3 === 0 ? 1 : 2))).toBe(true);
   });
 
   it('versions backups with compare-and-set', async () => {

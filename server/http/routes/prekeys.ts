@@ -63,11 +63,21 @@ export function prekeyRoutes(app: FastifyInstance, directory: Directory): void {
   app.post(DirectoryRoutes.claimPrekeys, {
     schema: {
       summary: 'Claim one bundle per active card of an identity (each one-time prekey is handed out at most once)',
+      description: 'Without cardIds: a bundle for every active card of the identity that has a signed prekey. ' +
+        'With cardIds: only for those of them listed; listed ids that are not such cards are left out of the answer ' +
+        '(no error), and unlisted cards keep their one-time prekeys.',
       tags: ['prekeys'],
       security: userAuth,
       body: {
         type: 'object',
-        properties: { identity: { type: 'string', minLength: 1, maxLength: Limits.identityMaxLength } },
+        properties: {
+          identity: { type: 'string', minLength: 1, maxLength: Limits.identityMaxLength },
+          cardIds: {
+            type: 'array', minItems: 1, maxItems: Limits.activeCardsPerIdentity, uniqueItems: true,
+            items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            description: 'only these cards of the identity (64 lower-case hex each)',
+          },
+        },
         required: ['identity'],
       },
       response: {
@@ -77,6 +87,7 @@ export function prekeyRoutes(app: FastifyInstance, directory: Directory): void {
     },
   }, async (request) => {
     const claimer = callerIdentity(directory.tokens, request);
-    return directory.prekeys.claim(claimer, (request.body as ClaimPrekeysRequest).identity);
+    const { identity, cardIds } = request.body as ClaimPrekeysRequest;
+    return directory.prekeys.claim(claimer, identity, cardIds);
   });
 }
