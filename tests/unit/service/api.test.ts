@@ -9,7 +9,9 @@ describe('request validation', () => {
   });
 
   it('accepts a well-formed request and returns it typed', () => {
-    expect(parseRequest({ type: 'armor/found', host: 'a.example', parts: ['OC1abc'] })).toEqual({ type: 'armor/found', host: 'a.example', parts: ['OC1abc'] });
+    const found = { type: 'armor/found', host: 'a.example', items: [{ parts: ['OC1abc'], pageAuthor: 'bob', heightPx: 40 }] };
+    expect(parseRequest(found)).toEqual(found);
+    expect(parseRequest({ type: 'display/fetch', jobId: 'j', indices: [0, 99] })).toEqual({ type: 'display/fetch', jobId: 'j', indices: [0, 99] });
   });
 
   it('refuses oversize plaintext, too many or too large armor parts, and empty strings', () => {
@@ -23,9 +25,18 @@ describe('request validation', () => {
     };
     expect(code({ type: 'compose/submit', jobId: 'j', plaintext: 'x'.repeat(LIMITS.plaintext + 1) })).toBe(ErrorCode.Malformed);
     expect(code({ type: 'compose/submit', jobId: 'j', plaintext: '' })).toBe(ErrorCode.Malformed);
-    expect(code({ type: 'armor/found', host: 'h', parts: Array(LIMITS.armorParts + 1).fill('p') })).toBe(ErrorCode.Malformed);
-    expect(code({ type: 'armor/found', host: 'h', parts: Array(20).fill('p'.repeat(15_000)) })).toBe(ErrorCode.Malformed);
-    expect(code({ type: 'armor/found', host: 'h', parts: [] })).toBe(ErrorCode.Malformed);
+    const found = (...items: unknown[]) => code({ type: 'armor/found', host: 'h', items });
+    expect(found({ parts: Array(LIMITS.armorParts + 1).fill('p'), heightPx: 40 })).toBe(ErrorCode.Malformed);
+    expect(found({ parts: Array(20).fill('p'.repeat(15_000)), heightPx: 40 })).toBe(ErrorCode.Malformed);
+    expect(found({ parts: [], heightPx: 40 })).toBe(ErrorCode.Malformed);
+    expect(found({ parts: ['p'], heightPx: 0 })).toBe(ErrorCode.Malformed);
+    expect(found()).toBe(ErrorCode.Malformed);
+    expect(found(...Array(LIMITS.regionItems + 1).fill({ parts: ['p'], heightPx: 40 }))).toBe(ErrorCode.Malformed);
+    expect(found(...Array(LIMITS.regionItems).fill({ parts: ['p'], heightPx: 40 }))).toBe('ok');
+    expect(found(...Array(10).fill({ parts: Array(10).fill('p'.repeat(12_000)), heightPx: 40 }))).toBe(ErrorCode.Malformed); // 1.2 MB
+    expect(code({ type: 'display/fetch', jobId: 'j', indices: [] })).toBe(ErrorCode.Malformed);
+    expect(code({ type: 'display/fetch', jobId: 'j', indices: [LIMITS.regionItems] })).toBe(ErrorCode.Malformed);
+    expect(code({ type: 'display/fetch', jobId: 'j', indices: [-1] })).toBe(ErrorCode.Malformed);
     expect(code({ type: 'settings/set', patch: { autoLockMinutes: 0 } })).toBe(ErrorCode.Malformed);
     expect(code({ type: 'settings/set', patch: { directoryUrl: 'not a url' } })).toBe(ErrorCode.Malformed);
     expect(code(null)).toBe(ErrorCode.Malformed);

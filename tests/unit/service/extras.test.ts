@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOST, makeWorld, openCompose, registeredWorld, senders } from './fakes';
+import { fetchItems, HOST, makeWorld, openCompose, openRegion, regionHandle, registeredWorld, senders } from './fakes';
 
 describe('compose/block, directory/check, progress, security pattern', () => {
   it('after the content script blocks a job, every submit of it is refused with ComposeBlocked', async () => {
@@ -27,12 +27,14 @@ describe('compose/block, directory/check, progress, security pattern', () => {
     expect(t.notifier.toFrames.some((p) => (p.push as { push: string }).push === 'progress')).toBe(false);
   });
 
-  it('display results carry the personal security pattern', async () => {
+  it('a display region carries the personal security pattern (once, not per item)', async () => {
     const t = await registeredWorld();
+    expect(await openRegion(t, await regionHandle(t, [['OC2bad']]))).not.toHaveProperty('securityPattern');
     await t.call(senders.popup(), { type: 'settings/set', patch: { securityPattern: 'seed-7f3a' } });
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, parts: ['OC2bad'] });
-    const r = await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle });
-    expect(r.value).toMatchObject({ ok: false, securityPattern: 'seed-7f3a' });
+    const region = await openRegion(t, await regionHandle(t, [['OC2bad'], ['OC2bad2']], { host: HOST }));
+    expect(region).toMatchObject({ gate: 'ready', securityPattern: 'seed-7f3a' });
+    const r = await fetchItems(t, region.jobId, [0, 1]);
+    expect(r.value.items).toEqual([{ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } }, { ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } }]);
   });
 });
 

@@ -235,7 +235,7 @@ export interface TestWorld {
   restart(opts?: { newBrowserSession?: boolean }): Promise<TestWorld>;
 }
 
-export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
+export async function makeWorld(prev?: Partial<TestWorld>, options: { cacheLimit?: number } = {}): Promise<TestWorld> {
   const dbName = prev?.dbName ?? uniqueDbName();
   const db = await openStorage({ name: dbName });
   const clock = prev?.clock ?? new FakeClock();
@@ -264,6 +264,7 @@ export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
     kdf: { iterations: 1_000 },
     floor: TEST_FLOOR,
     directory: { retries: 0, timeoutMs: 2_000 },
+    ...(options.cacheLimit !== undefined ? { cacheLimit: options.cacheLimit } : {}),
   });
   const t: TestWorld = {
     service,
@@ -279,17 +280,20 @@ export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
     call: (sender, request) => service.handle(request, sender) as Promise<any>,
     restart: async (opts = {}) => {
       db.close();
-      return makeWorld({
-        dbName,
-        clock,
-        sessionKeys: opts.newBrowserSession ? new InMemorySessionKeyStore() : sessionKeys,
-        ephemeral: opts.newBrowserSession ? new InMemoryEphemeralStore() : ephemeral,
-        notifier,
-        world,
-        policy,
-        fetchLog,
-        siteScripts,
-      });
+      return makeWorld(
+        {
+          dbName,
+          clock,
+          sessionKeys: opts.newBrowserSession ? new InMemorySessionKeyStore() : sessionKeys,
+          ephemeral: opts.newBrowserSession ? new InMemoryEphemeralStore() : ephemeral,
+          notifier,
+          world,
+          policy,
+          fetchLog,
+          siteScripts,
+        },
+        options,
+      );
     },
   };
   return t;
@@ -298,8 +302,8 @@ export async function makeWorld(prev?: Partial<TestWorld>): Promise<TestWorld> {
 export const PASSPHRASE = 'local passphrase 1';
 
 /** Registers alice, enables the site and encryption in #chan, reports the page context from tab 1. */
-export async function registeredWorld(): Promise<TestWorld> {
-  const t = await makeWorld();
+export async function registeredWorld(options: { cacheLimit?: number } = {}): Promise<TestWorld> {
+  const t = await makeWorld(undefined, options);
   const r = await t.call(senders.tab(), { type: 'account/register', identity: 'alice@irc', password: 'account-password-1', passphrase: PASSPHRASE });
   if (!r.ok) throw new Error(`register failed: ${JSON.stringify(r.error)}`);
   await t.call(senders.popup(), { type: 'sites/toggle', host: HOST, enabled: true });
@@ -331,4 +335,66 @@ export async function openCompose(t: TestWorld, tab = 1, frame = 5) {
   const claimed = await t.call(senders.compose(tab, frame), { type: 'compose/claim', handle: opened.value.handle });
   if (!claimed.ok) throw new Error(`compose/claim: ${JSON.stringify(claimed.error)}`);
   return { jobId: opened.value.jobId as string, job: claimed.value };
+}
+
+/** Bob's message to alice in the fake engine's format (decrypts for alice's device). */
+export function bobsArmor(id = 'bob-1', text = 'hi alice', conversationId = '#chan'): string[] {
+  const body = Buffer.from(new TextEncoder().encode(text).map((x) => x ^ KEY)).toString('base64');
+  const armor: FakeArmor = { messageId: id, conversationId, sender: 'bob@irc', senderCard: 'b0'.repeat(32), counters: { [SELF_CARD]: 0 }, body };
+  return ['OC1' + b64(enc(JSON.stringify(armor)))];
+}
+
+export interface RegionWhere {
+  host?: string;
+  conversationId?: string;
+  /** The page's author claim for every item (or per item: `authors`). */
+  pageAuthor?: string;
+  authors?: Array<string | undefined>;
+  tab?: number;
+}
+
+/** armor/found for a region of `messages` (each its parts) from the content script of `where.tab`. */
+export function armorFound(t: TestWorld, messages: string[][], where: RegionWhere = {}) {
+  const items = messages.map((parts, i) => {
+    const author = where.authors ? where.authors[i] : where.pageAuthor;
+    return { parts, heightPx: 40 + i, ...(author !== undefined ? { pageAuthor: author } : {}) };
+  });
+  return t.call(senders.cs(where.tab ?? 1), {
+    type: 'armor/found',
+    host: where.host ?? HOST,
+    ...(where.conversationId !== undefined ? { conversationId: where.conversationId } : {}),
+    items,
+  });
+}
+
+/** The handle of a new region (throws if armor/found failed). */
+export async function regionHandle(t: TestWorld, messages: string[][], where: RegionWhere = {}): Promise<string> {
+  const r = await armorFound(t, messages, where);
+  if (!r.ok) throw new Error(`armor/found: ${JSON.stringify(r.error)}`);
+  return r.value.handle as string;
+}
+
+/** display/open from `frame`; returns the region (throws if refused). */
+export async function openRegion(t: TestWorld, handle: string, frame: SenderInfo = senders.display()) {
+  const r = await t.call(frame, { type: 'display/open', handle });
+  if (!r.ok) throw new Error(`display/open: ${JSON.stringify(r.error)}`);
+  return r.value as { jobId: string; heightsPx: number[]; gate: string; securityPattern?: string };
+}
+
+/** display/fetch of `indices` (default all) from `frame`: the raw reply. */
+export function fetchItems(t: TestWorld, jobId: string, indices: number[], frame: SenderInfo = senders.display(), reveal?: boolean) {
+  return t.call(frame, { type: 'display/fetch', jobId, indices, ...(reveal !== undefined ? { reveal } : {}) });
+}
+
+/** armor/found + display/open + display/fetch of every item, as the content script and our frame do. */
+export async function showRegion(t: TestWorld, messages: string[][], where: RegionWhere = {}, frame: SenderInfo = senders.display(where.tab ?? 1)) {
+  const region = await openRegion(t, await regionHandle(t, messages, where), frame);
+  const r = await fetchItems(t, region.jobId, messages.map((_, i) => i), frame);
+  if (!r.ok) throw new Error(`display/fetch: ${JSON.stringify(r.error)}`);
+  return r.value.items as any[];
+}
+
+/** One message as a region of one: its DisplayItem. */
+export async function showOne(t: TestWorld, parts: string[], where: RegionWhere = {}, frame?: SenderInfo) {
+  return (await showRegion(t, [parts], where, frame))[0];
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiClient, API_TAG } from '../../../lib/api';
 import { ErrorCode, isError } from '../../../lib/errors';
 import { contains, rawDump } from '../storage/raw-dump';
-import { DEVICE_PRIVATE_KEY, HOST, openCompose, registeredWorld, reportContext, senders, type TestWorld } from './fakes';
+import { armorFound, bobsArmor, DEVICE_PRIVATE_KEY, fetchItems, HOST, openCompose, openRegion, regionHandle, registeredWorld, reportContext, senders, showOne, showRegion, type TestWorld } from './fakes';
 
 const PLAINTEXT = 'hello bob 🔐 <b>not bold</b>';
 
@@ -50,30 +50,120 @@ describe('compose and display flow', () => {
     expect(out.value.outputs[0].parts.length).toBe(submit.value.parts);
     expect(out.value.outputs[0].parts.every((p: string) => p.length <= 200)).toBe(true);
     // Display: the content script reports armor, gets a handle; only our display frame gets plaintext.
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, conversationId: '#chan', pageAuthor: 'alice', parts: out.value.outputs[0].parts });
+    const found = await armorFound(t, [out.value.outputs[0].parts], { conversationId: '#chan', pageAuthor: 'alice' });
     csReplies.push(found, await t.call(senders.cs(), { type: 'page/status', host: HOST, conversationId: '#chan' }));
-    const shown = await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle });
-    expect(shown.value).toMatchObject({ ok: true, plaintext: long, badge: { kind: 'verified' }, fromCache: true });
+    const region = await openRegion(t, found.value.handle);
+    const shown = await fetchItems(t, region.jobId, [0]);
+    expect(shown.value.items).toEqual([expect.objectContaining({ ok: true, plaintext: long, badge: { kind: 'verified' }, fromCache: true })]);
+    // The content script may release the job by its handle (after the claim too), never read it.
+    csReplies.push(await t.call(senders.cs(), { type: 'job/release', handleOrJobId: found.value.handle }));
     const everythingTheContentScriptGot = JSON.stringify(csReplies) + JSON.stringify(t.notifier.toFrames) + JSON.stringify(t.notifier.broadcasts);
     expect(everythingTheContentScriptGot).not.toContain('hello bob');
     expect(everythingTheContentScriptGot).not.toContain('not bold');
   });
 
-  it('a display handle is single-use and only works in the tab that opened it', async () => {
+  it('a display handle is single-use, claimed only in the tab that opened it; the job then belongs to that frame', async () => {
     const t = await registeredWorld();
     const { parts } = await send(t);
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, conversationId: '#chan', parts });
-    expect(await t.call(senders.display(2), { type: 'display/fetch', handle: found.value.handle })).toMatchObject({ error: { code: 'Forbidden' } });
-    expect((await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle })).value.ok).toBe(true);
-    expect(await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle })).toMatchObject({ error: { code: 'NotFound' } });
+    const handle = await regionHandle(t, [parts], { conversationId: '#chan' });
+    const doc = (tab: number, frame: number, documentId: string) => ({ ...senders.display(tab, frame), documentId });
+    expect(await t.call(doc(2, 6, 'd2'), { type: 'display/open', handle })).toMatchObject({ error: { code: 'Forbidden' } });
+    const region = await openRegion(t, handle, doc(1, 6, 'd1')); // the refusal above did not use the handle up
+    expect(region).toMatchObject({ gate: 'ready', heightsPx: [40] });
+    expect(await t.call(doc(1, 6, 'd1'), { type: 'display/open', handle })).toMatchObject({ error: { code: 'NotFound' } });
+    expect(await t.call(doc(1, 7, 'd3'), { type: 'display/open', handle })).toMatchObject({ error: { code: 'NotFound' } });
+    // Only the claiming frame (tab + frame + document) may fetch.
+    for (const other of [doc(2, 6, 'd1'), doc(1, 7, 'd1'), doc(1, 6, 'another document')]) {
+      expect(await fetchItems(t, region.jobId, [0], other)).toMatchObject({ error: { code: 'Forbidden' } });
+    }
+    expect(await fetchItems(t, 'no-such-job-xxxxxxxxxx', [0], doc(1, 6, 'd1'))).toMatchObject({ error: { code: 'NotFound' } });
+    expect(await fetchItems(t, region.jobId, [1], doc(1, 6, 'd1'))).toMatchObject({ error: { code: 'Malformed' } });
+    const twice = await fetchItems(t, region.jobId, [0, 0], doc(1, 6, 'd1'));
+    expect(twice.value.items).toHaveLength(2);
+    expect(twice.value.items[1]).toEqual(twice.value.items[0]);
+    expect(twice.value.items[0]).toMatchObject({ ok: true, plaintext: PLAINTEXT });
   });
 
   it('handles expire', async () => {
     const t = await registeredWorld();
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, parts: ['OC1x'] });
+    const handle = await regionHandle(t, [['OC1x']]);
     t.clock.advance(5 * 60_000 + 1);
     await t.call(senders.popup(), { type: 'status/get' }); // keep the vault unlocked
-    expect(await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle })).toMatchObject({ error: { code: 'NotFound' } });
+    expect(await t.call(senders.display(), { type: 'display/open', handle })).toMatchObject({ error: { code: 'NotFound' } });
+  });
+
+  it('release by handle drops the region after its frame claimed it (only from the opener tab); by job id too', async () => {
+    const t = await registeredWorld();
+    const messages = [bobsArmor('r-1', 'one'), bobsArmor('r-2', 'two')];
+    const handle = await regionHandle(t, messages, { conversationId: '#chan', pageAuthor: 'bob' });
+    const region = await openRegion(t, handle);
+    expect((await fetchItems(t, region.jobId, [0])).value.items[0]).toMatchObject({ ok: true, plaintext: 'one' });
+    expect((await t.call(senders.cs(2), { type: 'job/release', handleOrJobId: handle })).ok).toBe(true);
+    expect((await fetchItems(t, region.jobId, [1])).value.items[0]).toMatchObject({ ok: true, plaintext: 'two' }); // another tab's release did nothing
+    expect((await t.call(senders.cs(), { type: 'job/release', handleOrJobId: handle })).ok).toBe(true);
+    expect(await fetchItems(t, region.jobId, [0])).toMatchObject({ error: { code: 'NotFound' } });
+    const second = await openRegion(t, await regionHandle(t, messages));
+    await t.call(senders.cs(), { type: 'job/release', handleOrJobId: second.jobId });
+    expect(await fetchItems(t, second.jobId, [0])).toMatchObject({ error: { code: 'NotFound' } });
+  });
+
+  it('a region of 100 messages fetched in two calls: each item once, in the asked order, fresh then from the cache', async () => {
+    const t = await registeredWorld();
+    const messages = Array.from({ length: 100 }, (_, i) => bobsArmor(`big-${i}`, `message ${i}`));
+    const region = await openRegion(t, await regionHandle(t, messages, { conversationId: '#chan', pageAuthor: 'bob' }));
+    expect(region.heightsPx).toEqual(messages.map((_, i) => 40 + i));
+    const visible = [60, 61, 62, 59, 63]; // the frame asks for what is in view first, in any order
+    const first = await fetchItems(t, region.jobId, visible);
+    expect(first.value.items.map((i: any) => i.plaintext)).toEqual(visible.map((i) => `message ${i}`));
+    const rest = messages.map((_, i) => i).filter((i) => !visible.includes(i));
+    const second = await fetchItems(t, region.jobId, rest);
+    expect(second.value.items).toHaveLength(95);
+    expect(second.value.items.map((i: any) => i.plaintext)).toEqual(rest.map((i) => `message ${i}`));
+    expect([...first.value.items, ...second.value.items].every((i: any) => i.ok && i.fromCache === false && i.badge.kind === 'firstSeen')).toBe(true);
+    expect(await t.service.cache.count()).toBe(100);
+    const again = await fetchItems(t, region.jobId, [0, 99]);
+    expect(again.value.items).toEqual([expect.objectContaining({ plaintext: 'message 0', fromCache: true }), expect.objectContaining({ plaintext: 'message 99', fromCache: true })]);
+  });
+
+  it('one tampered or foreign message among good ones fails alone', async () => {
+    const t = await registeredWorld();
+    const notForMe = JSON.parse(Buffer.from(bobsArmor('nfm', 'x')[0]!.slice(3), 'base64').toString('utf8'));
+    notForMe.counters = { ['c0'.repeat(32)]: 0 };
+    const messages = [bobsArmor('g-1', 'good one'), ['OC2garbage'], bobsArmor('g-2', 'good two'), ['OC1' + Buffer.from(JSON.stringify(notForMe)).toString('base64')], bobsArmor('g-3', 'good three')];
+    const items = await showRegion(t, messages, { conversationId: '#chan', pageAuthor: 'bob' });
+    expect(items).toEqual([
+      expect.objectContaining({ ok: true, plaintext: 'good one' }),
+      { ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } },
+      expect.objectContaining({ ok: true, plaintext: 'good two' }),
+      { ok: false, badge: { kind: 'notForThisDevice' } },
+      expect.objectContaining({ ok: true, plaintext: 'good three' }),
+    ]);
+    expect(await t.service.cache.count()).toBe(3);
+  });
+
+  it('mismatch is per item: author, conversation and repeated id each mark only their message', async () => {
+    const t = await registeredWorld();
+    const good = bobsArmor('p-1', 'placed right');
+    const otherChannel = bobsArmor('p-2', 'from #other', '#other');
+    // The fake engine refuses a reused id under one sending card (its "ratchet"): the copy comes from another card.
+    const copyArmor = JSON.parse(Buffer.from(bobsArmor('p-1', 'same id, other text')[0]!.slice(3), 'base64').toString('utf8'));
+    copyArmor.senderCard = 'b1'.repeat(32);
+    const copy = ['OC1' + Buffer.from(JSON.stringify(copyArmor)).toString('base64')];
+    const items = await showRegion(t, [good, bobsArmor('p-3', 'claimed by carol'), otherChannel, copy, bobsArmor('p-4', 'also right')], {
+      conversationId: '#chan',
+      authors: ['bob', 'carol', 'bob', 'bob', 'bob@irc'],
+    });
+    expect(items.map((i: any) => i.badge)).toEqual([
+      { kind: 'firstSeen' },
+      { kind: 'mismatch', reason: 'author' },
+      { kind: 'mismatch', reason: 'conversation' },
+      { kind: 'mismatch', reason: 'repeatedMessageId' },
+      { kind: 'firstSeen' },
+    ]);
+    expect(items.every((i: any) => i.ok && i.senderName === 'bob@irc')).toBe(true);
+    // The seen map is per tab and kept across requests: the copy shown later, alone, is still a mismatch.
+    expect((await showOne(t, copy, { conversationId: '#chan', pageAuthor: 'bob' })).badge).toEqual({ kind: 'mismatch', reason: 'repeatedMessageId' });
+    expect((await showOne(t, good, { conversationId: '#chan', pageAuthor: 'bob' })).badge).toEqual({ kind: 'firstSeen' });
   });
 
   it('a compose job belongs to the frame that claimed it', async () => {
@@ -88,10 +178,7 @@ describe('compose and display flow', () => {
   it('mismatch badges: another author than the page shows, another conversation, a repeated message id', async () => {
     const t = await registeredWorld();
     const { parts } = await send(t);
-    const show = async (extra: { conversationId?: string; pageAuthor?: string }, p = parts) => {
-      const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, parts: p, ...extra });
-      return (await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle })).value;
-    };
+    const show = async (extra: { conversationId?: string; pageAuthor?: string }, p = parts) => showOne(t, p, extra);
     expect((await show({ conversationId: '#chan', pageAuthor: 'carol' })).badge).toEqual({ kind: 'mismatch', reason: 'author' });
     expect((await show({ conversationId: '#other', pageAuthor: 'alice' })).badge).toEqual({ kind: 'mismatch', reason: 'conversation' });
     expect((await show({ conversationId: '#chan', pageAuthor: 'alice@irc' })).badge).toEqual({ kind: 'verified' });
@@ -102,21 +189,15 @@ describe('compose and display flow', () => {
 
   it('tampered armor shows could-not-decrypt with the reason, and is not cached', async () => {
     const t = await registeredWorld();
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, parts: ['OC2garbage'] });
-    const r = await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle });
-    expect(r.value).toEqual({ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } });
+    expect(await showOne(t, ['OC2garbage'])).toEqual({ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } });
     expect(await t.service.cache.count()).toBe(0);
   });
 
   it('received messages are decrypted once and then served from the cache', async () => {
     const t = await registeredWorld();
     // Bob's message to alice, made by the fake engine format directly.
-    const armor = { messageId: 'bob-1', conversationId: '#chan', sender: 'bob@irc', senderCard: 'b0'.repeat(32), counters: { ['a1'.repeat(32)]: 0 }, body: Buffer.from(new TextEncoder().encode('hi alice').map((x) => x ^ 0x5a)).toString('base64') };
-    const parts = ['OC1' + Buffer.from(JSON.stringify(armor)).toString('base64')];
-    const fetchOnce = async () => {
-      const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, conversationId: '#chan', pageAuthor: 'bob', parts });
-      return (await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle })).value;
-    };
+    const parts = bobsArmor();
+    const fetchOnce = () => showOne(t, parts, { conversationId: '#chan', pageAuthor: 'bob' });
     expect(await fetchOnce()).toMatchObject({ ok: true, plaintext: 'hi alice', senderName: 'bob@irc', badge: { kind: 'firstSeen' }, fromCache: false });
     expect(await fetchOnce()).toMatchObject({ ok: true, plaintext: 'hi alice', badge: { kind: 'firstSeen' }, fromCache: true });
   });
@@ -124,10 +205,11 @@ describe('compose and display flow', () => {
   it('on a site that is not enabled, armor decrypts only after a click in our frame', async () => {
     const t = await registeredWorld();
     const { parts } = await send(t);
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: 'other.example', parts });
-    expect((await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle })).value).toEqual({ ok: false, badge: { kind: 'clickToDecrypt' } });
-    const revealed = await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle, reveal: true });
-    expect(revealed.value.ok).toBe(true);
+    const region = await openRegion(t, await regionHandle(t, [parts, parts], { host: 'other.example' }));
+    expect(region.gate).toBe('clickToDecrypt');
+    expect((await fetchItems(t, region.jobId, [0, 1])).value).toEqual({ items: [{ ok: false, badge: { kind: 'clickToDecrypt' } }, { ok: false, badge: { kind: 'clickToDecrypt' } }] });
+    const revealed = await fetchItems(t, region.jobId, [0, 1], senders.display(), true);
+    expect(revealed.value.items).toEqual([expect.objectContaining({ ok: true, plaintext: PLAINTEXT }), expect.objectContaining({ ok: true, plaintext: PLAINTEXT })]);
   });
 
   it('the typed client rebuilds errors with their codes', async () => {
@@ -148,8 +230,7 @@ describe('compose and display flow', () => {
   it('at rest after a conversation: no plaintext, no private key, no account password in the raw database', async () => {
     const t = await registeredWorld();
     const { parts } = await send(t);
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: HOST, parts });
-    await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle });
+    await showOne(t, parts);
     await t.call(senders.popup(), { type: 'settings/set', patch: { securityPattern: 'purple-otter' } });
     t.service.keystore; // keep the database open while dumping; the dump opens its own connection
     const raw = await rawDump(t.dbName);

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { makeWorld, PASSPHRASE, registeredWorld, reportContext, senders } from './fakes';
+import { armorFound, makeWorld, PASSPHRASE, registeredWorld, reportContext, senders } from './fakes';
 
-const armor = (t: Awaited<ReturnType<typeof makeWorld>>) =>
-  t.call(senders.cs(), { type: 'armor/found', host: 'chat.example', conversationId: '#chan', parts: ['OC1xyz'] });
+const armor = (t: Awaited<ReturnType<typeof makeWorld>>) => armorFound(t, [['OC1xyz']], { conversationId: '#chan' });
 /** A page-driven request (no user activity) that says whether the vault is locked. */
 const pageSaysLocked = async (t: Awaited<ReturnType<typeof makeWorld>>) =>
   (await t.call(senders.cs(), { type: 'page/status', host: 'chat.example', conversationId: '#chan' })).value.locked as boolean;
-/** What our display frame is told for a fresh armor. */
+/** What our display frame is told for a fresh armor: its region's gate. */
 const displayBadge = async (t: Awaited<ReturnType<typeof makeWorld>>) =>
-  (await t.call(senders.display(), { type: 'display/fetch', handle: (await armor(t)).value.handle })).value.badge.kind as string;
+  (await t.call(senders.display(), { type: 'display/open', handle: (await armor(t)).value.handle })).value.gate as string;
 
 describe('lock, unlock, auto-lock', () => {
   it('before registration: NotRegistered for everything but status, setup and page reports', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifySender, PRIVILEGES } from '../../../lib/service';
 import { REQUEST_TYPES } from '../../../lib/api';
-import { EXT, EXT_ID, makeWorld, registeredWorld, senders } from './fakes';
+import { EXT, EXT_ID, HOST, makeWorld, registeredWorld, senders } from './fakes';
 
 describe('sender classification', () => {
   const self = { extensionId: EXT_ID, extensionOrigin: EXT };
@@ -31,7 +31,10 @@ describe('privilege table', () => {
     expect(csAllowed.sort()).toEqual(
       ['armor/found', 'compose/block', 'compose/open', 'compose/output', 'job/release', 'page/context', 'page/setEncryption', 'page/status', 'status/get'].sort(),
     );
-    for (const t of ['display/fetch', 'compose/submit', 'compose/claim'] as const) expect(PRIVILEGES[t].who).not.toContain('contentScript');
+    for (const t of ['display/open', 'display/fetch', 'compose/submit', 'compose/claim'] as const) expect(PRIVILEGES[t].who).not.toContain('contentScript');
+    expect(PRIVILEGES['armor/found'].who).toEqual(['contentScript']);
+    expect(PRIVILEGES['display/open'].who).toEqual(['displayFrame']);
+    expect(PRIVILEGES['display/fetch'].who).toEqual(['displayFrame']);
   });
 
   it('a content script calling a popup-only operation is Forbidden', async () => {
@@ -52,9 +55,14 @@ describe('privilege table', () => {
   it('frames are limited to their own operations', async () => {
     const t = await registeredWorld();
     expect(await t.call(senders.display(), { type: 'compose/submit', jobId: 'j', plaintext: 'x' })).toMatchObject({ error: { code: 'Forbidden' } });
-    expect(await t.call(senders.compose(), { type: 'display/fetch', handle: 'h' })).toMatchObject({ error: { code: 'Forbidden' } });
+    expect(await t.call(senders.compose(), { type: 'display/fetch', jobId: 'j', indices: [0] })).toMatchObject({ error: { code: 'Forbidden' } });
+    expect(await t.call(senders.compose(), { type: 'display/open', handle: 'h' })).toMatchObject({ error: { code: 'Forbidden' } });
     expect(await t.call(senders.compose(), { type: 'settings/set', patch: {} })).toMatchObject({ error: { code: 'Forbidden' } });
-    expect(await t.call(senders.popup(), { type: 'display/fetch', handle: 'h' })).toMatchObject({ error: { code: 'Forbidden' } });
+    expect(await t.call(senders.popup(), { type: 'display/fetch', jobId: 'j', indices: [0] })).toMatchObject({ error: { code: 'Forbidden' } });
+    expect(await t.call(senders.cs(), { type: 'display/open', handle: 'h' })).toMatchObject({ error: { code: 'Forbidden' } });
+    expect(await t.call(senders.cs(), { type: 'display/fetch', jobId: 'j', indices: [0] })).toMatchObject({ error: { code: 'Forbidden' } });
+    expect(await t.call(senders.display(), { type: 'armor/found', host: HOST, items: [{ parts: ['OC1x'], heightPx: 40 }] })).toMatchObject({ error: { code: 'Forbidden' } });
+    expect(await t.call(senders.display(), { type: 'job/release', handleOrJobId: 'h' })).toMatchObject({ error: { code: 'Forbidden' } });
   });
 
   it('unknown senders are refused before anything else', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SerialQueues } from '../../../lib/service';
-import { openCompose, registeredWorld, senders, type TestWorld } from './fakes';
+import { bobsArmor, openCompose, registeredWorld, senders, showOne, showRegion, type TestWorld } from './fakes';
 
 const BOB = 'b0'.repeat(32);
 
@@ -136,16 +136,16 @@ describe('a received message survives a worker killed right after its key was co
     const t = await registeredWorld();
     t.world.noCacheWrite = noCacheWrite;
     const parts = bobArmor();
-    // The worker dies after the session step committed, before the service's own cache write.
-    t.service.cache.put = async () => {
-      throw new Error('worker killed');
+    // The worker dies right after the session step committed (before the service could cache or answer).
+    const commit = t.service.keystore.commit.bind(t.service.keystore);
+    t.service.keystore.commit = async (writes) => {
+      await commit(writes);
+      if (writes.some((w) => w.store === 'sessions')) throw new Error('worker killed');
     };
-    const found = await t.call(senders.cs(), { type: 'armor/found', host: 'chat.example', conversationId: '#chan', pageAuthor: 'bob', parts });
-    const first = await t.call(senders.display(), { type: 'display/fetch', handle: found.value.handle });
-    expect(first.value?.ok).not.toBe(true);
+    const first = await showOne(t, parts, { conversationId: '#chan', pageAuthor: 'bob' });
+    expect(first.ok).not.toBe(true);
     const t2 = await t.restart();
-    const again = await t2.call(senders.cs(), { type: 'armor/found', host: 'chat.example', conversationId: '#chan', pageAuthor: 'bob', parts });
-    return (await t2.call(senders.display(), { type: 'display/fetch', handle: again.value.handle })).value;
+    return showOne(t2, parts, { conversationId: '#chan', pageAuthor: 'bob' });
   }
 
   it('with the plaintext committed in the same transaction as the ratchet step: shown after restart', async () => {
@@ -156,3 +156,41 @@ describe('a received message survives a worker killed right after its key was co
     expect(await killAfterCommit(true)).toMatchObject({ ok: false, badge: { kind: 'couldNotDecrypt', reason: 'DuplicateMessage' } });
   });
 });
+
+describe('the message cache after a display fetch', () => {
+  const armors = (n: number, from = 0) => Array.from({ length: n }, (_, i) => bobsArmor(`c-${from + i}`, `cached ${from + i}`));
+
+  it('plaintext an engine committed with its session step is not written a second time', async () => {
+    const t = await registeredWorld();
+    let puts = 0;
+    const put = t.service.cache.put.bind(t.service.cache);
+    t.service.cache.put = async (...args) => {
+      puts++;
+      return put(...args);
+    };
+    expect((await showRegion(t, armors(5), { conversationId: '#chan' })).every((i) => i.ok)).toBe(true);
+    expect(puts).toBe(0);
+    expect(await t.service.cache.count()).toBe(5);
+    // An engine without session state (card mode): the service writes it.
+    t.world.noCacheWrite = true;
+    expect((await showRegion(t, armors(3, 5), { conversationId: '#chan' })).every((i) => i.ok && !i.fromCache)).toBe(true);
+    expect(puts).toBe(3);
+    expect((await showRegion(t, armors(3, 5), { conversationId: '#chan' })).every((i) => i.fromCache)).toBe(true);
+  });
+
+  it('the cache bound holds for entries committed by session steps (least recently used go first)', async () => {
+    const t = await registeredWorld({ cacheLimit: 10 });
+    await showRegion(t, armors(8), { conversationId: '#chan' });
+    t.clock.advance(1_000);
+    await showRegion(t, armors(1), { conversationId: '#chan' }); // c-0 used again: now the newest
+    t.clock.advance(1_000);
+    await showRegion(t, armors(6, 8), { conversationId: '#chan' });
+    expect(await t.service.cache.count()).toBe(10);
+    const again = await showRegion(t, armors(14), { conversationId: '#chan' });
+    expect(again[0]).toMatchObject({ ok: true, fromCache: true }); // kept: recently used
+    expect(again.slice(8).every((i) => i.fromCache)).toBe(true); // the newest
+    // 4 of the 7 equally old ones went (their keys are used up: the fake engine says DuplicateMessage now).
+    expect(again.slice(1, 8).filter((i) => !i.ok)).toHaveLength(4);
+  });
+});
+

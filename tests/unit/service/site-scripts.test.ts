@@ -91,7 +91,7 @@ describe('content script registration for enabled sites', () => {
     const before = t.siteScripts.calls;
     const injections = t.siteScripts.injected.length;
     await t.call(senders.cs(), { type: 'page/status', host: 'evil.test' });
-    await t.call(senders.cs(), { type: 'armor/found', host: 'evil.test', parts: ['OC1x'] });
+    await t.call(senders.cs(), { type: 'armor/found', host: 'evil.test', items: [{ parts: ['OC1x'], heightPx: 40 }] });
     expect(await t.call(senders.cs(), { type: 'sites/toggle', host: 'evil.test', enabled: true })).toMatchObject({ error: { code: 'Forbidden' } });
     expect(t.siteScripts.calls).toBe(before);
     expect(t.siteScripts.injected.length).toBe(injections);
