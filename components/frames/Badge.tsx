@@ -20,6 +20,9 @@ const REASONS: Record<string, string> = {
   /** The background worker did not answer (region-loader.ts NO_ANSWER). */
   NoAnswer: 'Overcrypt did not answer',
   Internal: 'internal error',
+  /** display/fetch after the region's job was released or claimed elsewhere (region-loader.ts). */
+  NotFound: 'no longer available',
+  Forbidden: 'not allowed in this frame',
 };
 
 export function reasonText(reason: string): string {

@@ -1,6 +1,6 @@
 import type { MutableRef } from 'preact/hooks';
 import type { DisplayBadge } from '../../lib/api';
-import { Badge } from './Badge';
+import { Badge, badgeLabel } from './Badge';
 import { PatternChip } from './PatternChip';
 import type { Gate, ItemView } from './region-loader';
 import { neutralise, neutraliseLabel } from './text';
@@ -83,7 +83,8 @@ function badgeOf(view: ItemView): DisplayBadge | undefined {
 /**
  * One message. Header row (written only by this frame): the cryptographic sender, the signed time, the badge, the
  * region's one Unlock/Decrypt button (first item), the security pattern chip. Below it the body, a separate box in
- * which the plaintext is a text node: nothing the message contains can reach the header row.
+ * which the plaintext is a text node: nothing the message contains can reach the header row. An item without
+ * plaintext says why in a note (`.oc-note`, our own words, never message content).
  */
 function RegionItem({ index, view, heightPx, pattern, fully, first, gate, onUnlock, onReveal }: RegionItemProps) {
   const badge = badgeOf(view);
@@ -127,7 +128,7 @@ function RegionItem({ index, view, heightPx, pattern, fully, first, gate, onUnlo
         ) : null}
         <PatternChip phrase={pattern} visible={fully} />
       </div>
-      {shown ? <div class="oc-body">{neutralise(shown.plaintext)}</div> : null}
+      {shown ? <div class="oc-body">{neutralise(shown.plaintext)}</div> : badge ? <div class="oc-note">{badgeLabel(badge).title}</div> : null}
     </article>
   );
 }

@@ -119,6 +119,8 @@ describe('DisplayApp: a region of messages', () => {
     await settle();
     expect(states()).toEqual(['shown', 'failed', 'shown']);
     expect(article(1).querySelector('.oc-body')).toBeNull();
+    expect(article(1).querySelector('.oc-note')!.textContent).toBe('The message cannot be read.');
+    expect(article(0).querySelector('.oc-note')).toBeNull();
     expect(badgeOf(1).dataset.badge).toBe('couldNotDecrypt');
     expect(badgeOf(1).dataset.reason).toBe('Tampered');
     expect(badgeOf(1).textContent).toBe('could not decrypt: tampered');
@@ -364,6 +366,7 @@ describe('DisplayApp: a region of messages', () => {
     expect(worker.fetches()).toHaveLength(2);
     expect(states()[0]).toBe('shown');
     expect(states().slice(1).every((s) => s === 'failed')).toBe(true);
+    expect(badgeOf(39).textContent).toBe('could not decrypt: no longer available');
   });
 
   it('security pattern chip per item, only while that item is fully visible and (v2) not covered', async () => {
