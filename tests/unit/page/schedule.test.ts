@@ -60,6 +60,39 @@ describe('SlicedQueue', () => {
     expect(seen).toEqual([5, 3, 1]);
   });
 
+  it('reorders items that arrive during a slice before going on (a root expanded into its messages)', () => {
+    const s = new ManualScheduler();
+    const seen: number[] = [];
+    const q = new SlicedQueue<number>({
+      scheduler: s,
+      process: (x) => {
+        seen.push(x);
+        if (x === 0) q.push([1, 2, 3, 4]); // what the root holds, in document order
+      },
+      prioritise: (xs) => [...xs].sort((a, b) => b - a), // the last ones are in view
+    });
+    q.push([0]);
+    s.runIdle();
+    expect(seen).toEqual([0, 4, 3, 2, 1]);
+  });
+
+  it('calls onSliceEnd at the end of every slice, in the same callback, after its items', () => {
+    const s = new ManualScheduler();
+    const log: string[] = [];
+    const q = new SlicedQueue<number>({
+      scheduler: s,
+      sliceMs: 2,
+      process: (x) => ((s.time += 1), log.push(`item ${x}`)),
+      onSliceEnd: () => log.push('end'),
+      onIdle: () => log.push('idle'),
+    });
+    q.push([1, 2, 3]);
+    s.runIdle();
+    expect(log).toEqual(['item 1', 'item 2', 'end']);
+    s.drain();
+    expect(log).toEqual(['item 1', 'item 2', 'end', 'item 3', 'end', 'idle']);
+  });
+
   it('keeps going after an item throws, and calls onIdle when empty', () => {
     const s = new ManualScheduler();
     const seen: number[] = [];
