@@ -124,7 +124,8 @@ export function ComposeApp({ api, handle, visible, focus, onStatusPush }: Compos
     const onFocus = () => {
       clearPending();
       inputRef.current?.focus();
-      onReturn.current();
+      // Focus handed back after our own delivery is not the user coming back from elsewhere.
+      if (Date.now() >= deliveryUntil.current) onReturn.current();
     };
     focus.addEventListener('blur', onBlur);
     focus.addEventListener('focus', onFocus);

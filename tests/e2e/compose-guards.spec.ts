@@ -90,6 +90,53 @@ test('five messages typed back to back in the frame all go out; The Lounge re-fo
   for (const m of carol.messages) expect(m.text).not.toContain('burst message');
 });
 
+test('a real theft still warns and blocks: the page focuses its box while alice types, or another field right after a send', async ({
+  stack,
+  alice,
+  bob,
+  ircClient,
+}) => {
+  test.skip(!stack.directory, 'needs the directory server');
+  const carol = await ircClient('carol');
+  const { a } = await startEncryptedChat(stack, { alice, bob });
+  const input = composeInput(a.page);
+  const frame = composeFrame(a.page);
+  const warning = frame.locator('[data-warning="focusStolen"]');
+  const fromAlice = () => carol.messages.filter((m) => m.from === 'alice');
+
+  // 1. No send in progress: the page moves the focus to its own box while alice types.
+  await input.click();
+  await input.pressSequentially('the first half ');
+  await a.page.evaluate(() => (document.querySelector('textarea#input') as HTMLTextAreaElement).focus());
+  await expect(warning).toBeVisible();
+  await a.page.keyboard.type('and the second half');
+  await a.page.keyboard.press('Enter');
+  await expect(frame.locator('.oc-compose')).toHaveAttribute('data-state', 'blocked');
+  await expect(a.page.locator('textarea#input')).toHaveValue('');
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await expect(warning).toBeHidden();
+  expect((await input.inputValue()).startsWith('the first half ')).toBe(true);
+  await input.press('Enter');
+  await expect.poll(() => fromAlice().length, { timeout: 30_000 }).toBe(1);
+
+  // 2. Right after that send (inside the delivery window) the page takes the focus to a field of its own, which
+  //    the content script does not hand back: still theft, reported once the short grace is over.
+  await input.fill('typing on right after the send');
+  await a.page.evaluate(() => {
+    const field = document.createElement('input');
+    field.id = 'page-made-field';
+    document.body.append(field);
+    field.focus();
+  });
+  await expect(warning).toBeVisible({ timeout: 10_000 });
+  await a.page.keyboard.press('Enter');
+  await frame.locator('textarea.oc-input').press('Enter');
+  await expect(frame.locator('.oc-compose')).toHaveAttribute('data-state', 'blocked');
+  expect(fromAlice()).toHaveLength(1);
+  for (const m of fromAlice()) expect(m.text).toMatch(ARMOR_PATTERN);
+  await expect(a.page.locator('textarea#input')).toHaveValue('');
+});
+
 test("the compose frame and the chip leave The Lounge's newest message in sight; the box gets its size back when compose stops", async ({
   stack,
   alice,
