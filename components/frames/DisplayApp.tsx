@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, DisplayRegion } from '../../lib/api';
 import { ErrorCode, isError } from '../../lib/errors';
 import { RegionView } from './DisplayView';
+import { itemsInBand } from './fetch-plan';
 import { RegionLoader, type RegionSnapshot } from './region-loader';
 import { useItemVisibility, type ItemVisibilityEnv } from './useItemVisibility';
 
@@ -49,6 +50,30 @@ export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, ne
   const [phase, setPhase] = useState<Phase>({ kind: 'opening' });
   const loader = useRef<RegionLoader | null>(null);
   const container = useRef<HTMLDivElement | null>(null);
+  /** The part of this frame inside the viewport (frame coordinates), from the first report on the whole document. */
+  const band = useRef<{ top: number; bottom: number } | undefined>(undefined);
+  /** Per-item reports came: they are the truth from then on. */
+  const itemsReported = useRef(false);
+
+  // While display/open is in flight, ask where the viewport is over this frame: with the heights, that tells which
+  // items are in view as soon as the region is known, a frame or two before the items themselves are reported on.
+  // (For a cross-origin frame the browser gives the intersection in the frame's own coordinates.)
+  useLayoutEffect(() => {
+    const IO = visibility.IntersectionObserver;
+    const doc = container.current?.ownerDocument;
+    if (!IO || !doc) return;
+    const io = new IO((entries) => {
+      const e = entries[entries.length - 1];
+      if (!e) return;
+      io.disconnect();
+      if (!e.isIntersecting || itemsReported.current) return; // not in view: the per-item report will say so
+      band.current = { top: e.intersectionRect.top, bottom: e.intersectionRect.bottom };
+      const l = loader.current;
+      if (l) l.setInView(itemsInBand(l.heightsPx, band.current));
+    });
+    io.observe(doc.documentElement);
+    return () => io.disconnect();
+  }, [visibility]);
 
   useEffect(() => {
     let live = true;
@@ -65,6 +90,7 @@ export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, ne
       });
       loader.current = l;
       setPhase({ kind: 'open', region, snapshot: l.snapshot() });
+      if (band.current && !itemsReported.current) l.setInView(itemsInBand(region.heightsPx, band.current));
       // A frame the browser does not render yet may get no visibility report: do not wait for it forever.
       timer = setTimeout(() => l.startWithoutView(), startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     });
@@ -78,7 +104,7 @@ export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, ne
 
   const region = phase.kind === 'open' ? phase.region : undefined;
   // The frame is exactly as tall as the room the content script reserved: nothing jumps when text arrives.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const doc = container.current?.ownerDocument;
     if (!region || !doc) return;
     const total = `${region.heightsPx.reduce((n, h) => n + h, 0)}px`;
@@ -86,7 +112,10 @@ export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, ne
     if (doc.body) doc.body.style.height = total;
   }, [region]);
 
-  const onInView = useCallback((inView: ReadonlySet<number>) => loader.current?.setInView(inView), []);
+  const onInView = useCallback((inView: ReadonlySet<number>) => {
+    itemsReported.current = true;
+    loader.current?.setInView(inView);
+  }, []);
   const fully = useItemVisibility(visibility, container, region?.heightsPx.length ?? 0, onInView);
 
   const gate = phase.kind === 'open' ? phase.snapshot.gate : undefined;

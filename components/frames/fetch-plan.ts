@@ -69,3 +69,15 @@ export function nextBatch({ pending, inView, heightsPx, nearPx, chunk }: FetchPl
     .map((x) => x.i)
     .sort((a, b) => a - b);
 }
+
+/**
+ * Items overlapping a vertical band of the frame (frame coordinates, e.g. the intersection of the frame's document
+ * with the viewport), from the heights alone: lets the frame know what is in view before the items are observed.
+ */
+export function itemsInBand(heightsPx: readonly number[], band: { top: number; bottom: number }): Set<number> {
+  const offsets = itemOffsets(heightsPx);
+  const out = new Set<number>();
+  if (!(band.bottom > band.top)) return out;
+  for (let i = 0; i < heightsPx.length; i++) if (offsets[i + 1]! > band.top && offsets[i]! < band.bottom) out.add(i);
+  return out;
+}

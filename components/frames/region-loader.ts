@@ -76,6 +76,10 @@ export class RegionLoader {
     region.heightsPx.forEach((_, i) => this.pending.add(i));
   }
 
+  get heightsPx(): readonly number[] {
+    return this.region.heightsPx;
+  }
+
   snapshot(): RegionSnapshot {
     return { gate: this.gate, items: [...this.items] };
   }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type MutableRef } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState, type MutableRef } from 'preact/hooks';
 
 export interface ItemVisibilityEnv {
   IntersectionObserver?: typeof IntersectionObserver;
@@ -44,7 +44,9 @@ export function useItemVisibility(
   const report = useRef(onInView);
   report.current = onInView;
 
-  useEffect(() => {
+  // A layout effect: observation starts right after the items are in the DOM, not a frame later (preact runs
+  // plain effects after the next paint), so the first report (and the first fetch) comes one frame sooner.
+  useLayoutEffect(() => {
     const root = container.current;
     if (!root || count === 0) return;
     const IO = env.IntersectionObserver;

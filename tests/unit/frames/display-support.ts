@@ -48,9 +48,20 @@ export function fakeIntersection(opts: { v2?: boolean } = {}) {
       }
     });
   }
+  /** The browser's report on the frame's whole document: rows top..bottom (frame px) of it are in the viewport. */
+  async function reportFrame(top: number, bottom: number): Promise<void> {
+    await act(() => {
+      for (const o of [...observers]) {
+        const entries = o.targets
+          .filter((t) => t === document.documentElement)
+          .map((target) => ({ target, isIntersecting: bottom > top, intersectionRatio: 0.5, intersectionRect: { top, bottom }, isVisible: true }));
+        if (entries.length) o.cb(entries as unknown as IntersectionObserverEntry[], o as unknown as IntersectionObserver);
+      }
+    });
+  }
   /** Every item in `indices` fully in view. */
   const show = (...indices: number[]) => report(Object.fromEntries(indices.map((i) => [i, 1])));
-  return { IntersectionObserver: FakeIO as unknown as typeof IntersectionObserver, report, show, observers };
+  return { IntersectionObserver: FakeIO as unknown as typeof IntersectionObserver, report, reportFrame, show, observers };
 }
 
 export const header = (i: number): MessageHeader => ({
@@ -79,6 +90,8 @@ export interface FakeWorkerOptions {
   openError?: () => never;
   /** Held requests: each fetch waits until the test calls `release()`. */
   hold?: boolean;
+  /** display/open waits until the test calls `releaseOpen()`. */
+  holdOpen?: boolean;
 }
 
 /** A worker fake for display/open and display/fetch, counting requests in flight. */
@@ -87,8 +100,10 @@ export function fakeWorker(opts: FakeWorkerOptions) {
   let inFlight = 0;
   let maxInFlight = 0;
   const waiting: (() => void)[] = [];
+  let openWaiting: (() => void) | undefined;
   const api = fakeApi(async (req) => {
     if (req.type === 'display/open') {
+      if (opts.holdOpen) await new Promise<void>((r) => (openWaiting = r));
       if (opts.openError) opts.openError();
       return region;
     }
@@ -117,6 +132,12 @@ export function fakeWorker(opts: FakeWorkerOptions) {
       });
     },
     pendingHeld: () => waiting.length,
+    releaseOpen: async () => {
+      await act(async () => {
+        openWaiting?.();
+        for (let i = 0; i < 300; i++) await Promise.resolve();
+      });
+    },
   };
 }
 

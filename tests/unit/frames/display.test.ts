@@ -58,6 +58,32 @@ describe('DisplayApp: a region of messages', () => {
     expect(articles().map((a) => a.querySelector('.oc-body')!.textContent)).toEqual(range(0, 10).map((i) => `message ${i}`));
   });
 
+  it('knows what is in view from the report on the whole frame, before the items are observed', async () => {
+    for (const early of [true, false]) {
+      const worker = fakeWorker({ region: { heightsPx: range(0, 10).map(() => 50) }, holdOpen: true });
+      const io = fakeIntersection();
+      await open(worker, io);
+      if (early) await io.reportFrame(120, 260); // arrives while display/open is in flight
+      await worker.releaseOpen();
+      if (!early) await io.reportFrame(120, 260);
+      await settle();
+      expect(worker.fetches()[0]).toEqual([2, 3, 4, 5]);
+      render(null, root);
+    }
+  });
+
+  it('a frame report saying "not in view" does not start fetching ahead of the per-item report', async () => {
+    const worker = fakeWorker({ region: { heightsPx: range(0, 10).map(() => 50) } });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.reportFrame(0, 0);
+    await settle();
+    expect(worker.fetches()).toEqual([]);
+    await io.show(8);
+    await settle();
+    expect(worker.fetches()[0]).toEqual([8]);
+  });
+
   it('fetches items near the ones in view with them, in one request', async () => {
     const worker = fakeWorker({ region: { heightsPx: range(0, 12).map(() => 50) } });
     const io = fakeIntersection();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { itemOffsets, nextBatch } from '../../../components/frames/fetch-plan';
+import { itemOffsets, itemsInBand, nextBatch } from '../../../components/frames/fetch-plan';
 import { messageTime } from '../../../components/frames/time';
 
 const all = (n: number) => new Set(Array.from({ length: n }, (_, i) => i));
@@ -56,6 +56,12 @@ describe('nextBatch', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('itemsInBand: items overlapping a band of the frame, from the heights', () => {
+    expect([...itemsInBand([50, 50, 50, 50], { top: 60, bottom: 140 })]).toEqual([1, 2]);
+    expect([...itemsInBand([50, 50, 50, 50], { top: 50, bottom: 100 })]).toEqual([1]);
+    expect([...itemsInBand([50, 50], { top: 30, bottom: 30 })]).toEqual([]);
   });
 
   it('itemOffsets are running sums', () => {
