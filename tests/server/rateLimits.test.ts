@@ -17,6 +17,7 @@ import { hashPassword } from '../../server/core/passwords';
 import { TokenService } from '../../server/core/tokens';
 import type { Repository } from '../../server/storage/repository';
 import { startBackends, type TestDatabase } from './support/backends';
+import { call, startTestDirectory } from './support/harness';
 
 const backends = await startBackends();
 const keyDir = mkdtempSync(join(tmpdir(), 'overcrypt-ratelimit-'));
@@ -110,6 +111,17 @@ describe.each(backends.list)('rate-limit windows: $name', (backend) => {
     expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(await first.windowCount('burst', 2000)).toBe(200);
     expect(await second.windowCount('burst', 2000)).toBe(200);
+  });
+
+  it('adds the rate_windows table to a database made before it (migration 2)', async () => {
+    const repo = await connect();
+    await repo.createAccount({ identity: 'old-user', passwordHash: 'h', createdAt: 1 });
+    await repo.close();
+    // Back to the schema as it was before migration 2.
+    await db.sql('DROP TABLE rate_windows; DELETE FROM schema_migrations WHERE version = 2;');
+    const upgraded = await db.connect();
+    expect(await upgraded.hitWindow('k', MINUTE, 0)).toBe(1);
+    expect((await upgraded.getAccount('old-user'))?.identity).toBe('old-user');
   });
 
   it('purges only expired windows', async () => {
@@ -229,5 +241,31 @@ describe.each(backends.list)('account limits shared by two directory processes: 
     expect(await repo.windowCount('login-addr:10.3.0.1', clock.now() - 1)).toBe(0);
     expect(await repo.windowCount('login-id:phantom', clock.now())).toBe(1);
     expect(await repo.windowCount('login-id:ghost', clock.now())).toBe(0);
+  });
+});
+
+describe.each(backends.list)('two directory servers on one database: $name', (backend) => {
+  it('answer 429 after the 10th failed login made across both, over HTTP', async () => {
+    const db = await backend.create();
+    const config = { accounts: { registration: 'open' as const, scrypt: SCRYPT } };
+    const servers = [
+      await startTestDirectory({ repo: await db.connect(), config }),
+      await startTestDirectory({ repo: await db.connect(), config }),
+    ];
+    try {
+      const session = (i: number, password: string) =>
+        call(servers[i % 2]!.url, 'POST', '/v1/session', { body: { identity: 'ida', password } });
+      expect((await call(servers[0]!.url, 'POST', '/v1/accounts', { body: { identity: 'ida', password: PASSWORD } })).status).toBe(201);
+      expect((await session(1, PASSWORD)).status).toBe(200); // the account is visible to both
+      for (let i = 0; i < 10; i++) expect((await session(i, `wrong ${i}`)).status).toBe(401);
+      for (const i of [0, 1]) {
+        const limited = await session(i, PASSWORD);
+        expect(limited).toMatchObject({ status: 429, body: { code: 'RateLimited' } });
+        expect(limited.headers.get('retry-after')).toBe('60');
+      }
+    } finally {
+      for (const s of servers) await s.close();
+      await db.cleanup();
+    }
   });
 });

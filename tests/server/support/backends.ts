@@ -3,9 +3,11 @@
  * PostgreSQL (a throwaway cluster, see postgres.ts; skipped visibly when unavailable locally).
  * A database can be connected to several times, as several directory processes would.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openPostgres } from '../../../server/storage/postgres';
 import type { Repository } from '../../../server/storage/repository';
 import { openSqlite } from '../../../server/storage/sqlite';
@@ -14,6 +16,8 @@ import { dropSchema, freshSchema, startPostgres } from './postgres';
 export interface TestDatabase {
   /** A new connection to this database (its own Repository, as another process would open). */
   connect(): Promise<Repository>;
+  /** Runs raw SQL on the database, outside any Repository (e.g. to undo a migration). */
+  sql(statements: string): Promise<void>;
   /** Closes every connection made and deletes the database. */
   cleanup(): Promise<void>;
 }
@@ -45,6 +49,14 @@ function sqliteDatabase(): TestDatabase {
       open.push(repo);
       return repo;
     },
+    async sql(statements) {
+      const db = new Database(join(dir, 'db.sqlite'));
+      try {
+        db.exec(statements);
+      } finally {
+        db.close();
+      }
+    },
     async cleanup() {
       for (const repo of open.splice(0)) await repo.close();
       rmSync(dir, { recursive: true, force: true });
@@ -60,6 +72,15 @@ function postgresDatabase(url: string): TestDatabase {
       const repo = await openPostgres(url, { schema, maxConnections: 20 });
       open.push(repo);
       return repo;
+    },
+    async sql(statements) {
+      const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await client.connect();
+      try {
+        await client.query(statements);
+      } finally {
+        await client.end();
+      }
     },
     async cleanup() {
       for (const repo of open.splice(0)) await repo.close();
