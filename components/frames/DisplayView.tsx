@@ -1,3 +1,4 @@
+import { Component } from 'preact';
 import type { MutableRef } from 'preact/hooks';
 import type { DisplayBadge } from '../../lib/api';
 import { Badge, badgeLabel } from './Badge';
@@ -86,7 +87,7 @@ function badgeOf(view: ItemView): DisplayBadge | undefined {
  * which the plaintext is a text node: nothing the message contains can reach the header row. An item without
  * plaintext says why in a note (`.oc-note`, our own words, never message content).
  */
-function RegionItem({ index, view, heightPx, pattern, fully, first, gate, onUnlock, onReveal }: RegionItemProps) {
+function renderItem({ index, view, heightPx, pattern, fully, first, gate, onUnlock, onReveal }: RegionItemProps) {
   const badge = badgeOf(view);
   const alert = badge?.kind === 'mismatch' || (view.state === 'failed' && badge?.kind !== 'clickToDecrypt' && badge?.kind !== 'locked');
   const shown = view.state === 'shown' ? view.item : undefined;
@@ -131,4 +132,20 @@ function RegionItem({ index, view, heightPx, pattern, fully, first, gate, onUnlo
       {shown ? <div class="oc-body">{neutralise(shown.plaintext)}</div> : badge ? <div class="oc-note">{badgeLabel(badge).title}</div> : null}
     </article>
   );
+}
+
+/**
+ * Re-renders an item only when its own props changed: item views are immutable (region-loader.ts), so a chunk
+ * arriving or a scroll changing one item's visibility does not redo the others (neutralising their text again).
+ */
+class RegionItem extends Component<RegionItemProps> {
+  override shouldComponentUpdate(next: RegionItemProps): boolean {
+    const prev = this.props as unknown as Record<string, unknown>;
+    const keys = Object.keys(next) as (keyof RegionItemProps)[];
+    return keys.length !== Object.keys(prev).length || keys.some((k) => prev[k] !== next[k]);
+  }
+
+  override render() {
+    return renderItem(this.props);
+  }
 }
