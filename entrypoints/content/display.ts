@@ -23,7 +23,7 @@ import { displayFrameHeight } from '../../lib/page/frame-size';
 import type { MessageLocator } from '../../lib/page/locator';
 import { groupIntoRegions, REGION_MAX_ITEMS } from '../../lib/page/regions';
 import type { Scheduler } from '../../lib/page/schedule';
-import { byViewportDistance, viewportDistance } from '../../lib/page/viewport';
+import { byViewportDistance } from '../../lib/page/viewport';
 import { isOwnNode, markOwnElement, markOwnFrame } from './own-frames';
 
 export { isOwnNode } from './own-frames';
@@ -94,6 +94,8 @@ export class DisplayManager {
   private readonly byKey = new Map<string, Set<Item>>();
   /** Units found during the current slice, by anchor row (document order is restored when grouping). */
   private readonly batch = new Map<Element, ArmorUnit[]>();
+  /** Width of each message row when the scanner last measured it (to size frames without another layout read). */
+  private readonly rowWidth = new WeakMap<Element, number>();
   /** Rows whose region the worker refused (locked, unreachable): left visible until the next rescan. */
   private refused = new WeakSet<Element>();
   private stopped = false;
@@ -109,7 +111,7 @@ export class DisplayManager {
       isApplied: (m) => this.isApplied(m),
       onFound: (f) => this.onFound(f),
       onCleared: (m) => this.onCleared(m),
-      prioritise: (nodes) => byViewportDistance(nodes, win?.innerHeight || 800),
+      prioritise: (nodes) => byViewportDistance(nodes, win?.innerHeight || 800, (el, r) => this.rowWidth.set(el, r.width)),
       sliceMs: SCAN_SLICE_MS,
       onSliceEnd: () => this.placeBatch(),
       onIdle: deps.onIdle,
@@ -155,7 +157,7 @@ export class DisplayManager {
   }
 
   private isApplied(message: Element): boolean {
-    if (this.refused.has(message)) return true;
+    if (this.refused.has(message) || this.batch.has(message)) return true; // refused, or placed at this slice's end
     const r = this.regionOf.get(message);
     if (!r || r.gone) return false;
     if (message !== r.anchor || r.mode === 'before') return isHiddenBy(r, message);
@@ -261,17 +263,17 @@ export class DisplayManager {
       weight: (u) => u.armorChars,
       maxWeight: REGION_MAX_CHARS,
     });
-    // One pass of layout reads for the whole batch (no writes in between), then all the writes.
-    const viewportHeight = this.deps.doc.defaultView?.innerHeight || 800;
-    const measured = groups.map((group, order) => {
-      const first = group[0]!.anchor.getBoundingClientRect();
-      const lastRow = lastRowOf(group);
-      const last = lastRow === group[0]!.anchor ? first : lastRow.getBoundingClientRect();
-      const distance = viewportDistance({ top: Math.min(first.top, last.top), bottom: Math.max(first.bottom, last.bottom) }, viewportHeight);
-      return { group, order, width: first.width, distance };
-    });
-    measured.sort((a, b) => a.distance - b.distance || a.order - b.order);
-    for (const m of measured) this.place(m.group, m.width);
+    // The scanner works nearest the viewport first (it sorts by the rows' rectangles), so the batch is in that
+    // order: a region goes as early as its first-found message. No layout is read here: a row's width comes from
+    // the scanner's reading of its rectangle.
+    const arrival = new Map<Element, number>();
+    units.forEach((u, i) => arrival.set(u.anchor, Math.min(arrival.get(u.anchor) ?? i, i)));
+    const ordered = groups
+      .map((group) => ({ group, first: Math.min(...group.map((u) => arrival.get(u.anchor) ?? 0)) }))
+      .sort((a, b) => a.first - b.first);
+    // Rows never measured (rare: a rebuilt region's row) are read all together before any write.
+    const widths = ordered.map(({ group }) => this.rowWidth.get(group[0]!.anchor) ?? group[0]!.anchor.getBoundingClientRect().width);
+    ordered.forEach(({ group }, i) => this.place(group, widths[i]!));
   }
 
   /** Whether a sibling between two encrypted messages must stay visible in place (it splits the run). */
