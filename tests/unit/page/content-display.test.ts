@@ -152,6 +152,27 @@ describe('content script display regions', () => {
     ]);
   });
 
+  it('history scanned over several idle slices: each slice places its own regions, every message exactly once', async () => {
+    const armors = Array.from({ length: 40 }, (_, i) => msgArmor(i));
+    loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
+    const { sched, run, found, dm } = setup();
+    let clock = 0;
+    sched.now = () => (clock += 1); // every clock read costs 1 ms: a slice holds a few messages only
+    dm.start();
+    await run();
+    const calls = found();
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.every((c) => c.items.length <= 50)).toBe(true);
+    // Every message is in exactly one region; each region is a run of neighbours in page order.
+    const shown = calls.flatMap((c) => c.items.map((i) => armors.indexOf(i.parts[0]!)));
+    expect([...shown].sort((a, b) => a - b)).toEqual(armors.map((_, i) => i));
+    for (const c of calls) {
+      const idx = c.items.map((i) => armors.indexOf(i.parts[0]!));
+      expect(idx).toEqual(idx.map((_, k) => idx[0]! + k));
+    }
+    expect(frames()).toHaveLength(calls.length);
+  });
+
   it('a message arriving next to a placed region gets a region of its own', async () => {
     loadLounge([{ from: 'alice', html: msgArmor(1) }, { from: 'bob', html: msgArmor(2) }]);
     const { run, found, dm } = setup();
