@@ -410,6 +410,20 @@ describe('DisplayApp: a region of messages', () => {
     expect([pattern(0), pattern(1), pattern(2)]).toEqual(['hidden', 'shown', 'shown']);
   });
 
+  it('without IntersectionObserver: fetches everything, but shows no pattern and allows no Decrypt click (fail closed)', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [52, 52] } });
+    await mount(h(DisplayApp, { api: worker.api, handle: HANDLE, visibility: { document }, nearPx: 0, now: () => NOW, startTimeoutMs: 60_000 }), root);
+    await settle();
+    expect(worker.fetches()).toEqual([[0, 1]]);
+    expect(states()).toEqual(['shown', 'shown']);
+    expect(articles().map((a) => a.querySelector<HTMLElement>('.oc-pattern')!.dataset.pattern)).toEqual(['hidden', 'hidden']);
+    render(null, root);
+    const gated = fakeWorker({ region: { heightsPx: [52], gate: 'clickToDecrypt' } });
+    await mount(h(DisplayApp, { api: gated.api, handle: HANDLE, visibility: { document }, now: () => NOW, startTimeoutMs: 60_000 }), root);
+    await settle();
+    expect(root.querySelector<HTMLButtonElement>('.oc-reveal')!.disabled).toBe(true);
+  });
+
   it('ignores messages posted by the page', async () => {
     const worker = fakeWorker({ region: { heightsPx: [52] } });
     const io = fakeIntersection();
