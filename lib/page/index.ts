@@ -5,6 +5,7 @@ export { deliverParts, type SendStrategy, type DeliverEnv } from './deliver';
 export { displayFrameHeight, estimatedPlaintextBytes, DEFAULT_FRAME_METRICS, type FrameMetrics } from './frame-size';
 export { genericLocator, selectorLocator, isElement, type MessageLocator } from './locator';
 export { followTarget, overlayStyle, type OverlayHandle, type OverlayEnv, type Box } from './overlay';
+export { groupIntoRegions, REGION_MAX_ITEMS, type RegionUnit, type GroupOptions } from './regions';
 export { windowScheduler, SlicedQueue, DEFAULT_SLICE_MS, type Scheduler, type IdleDeadlineLike } from './schedule';
 export { guardSiteBox, readBox, writeBox, type SiteBoxGuard } from './site-box';
 export { byViewportDistance, viewportDistance } from './viewport';
