@@ -10,11 +10,13 @@
  * - first message: compose/submit that also claims bundles, starts sessions and posts the distribution to every device
  * - decrypt: display/fetch of a new message at one recipient (median ms); first = also fetches the mailbox
  * - armor overhead: characters of the armor beyond the base62 of the plaintext (single part), 2 and 50 devices
+ * - worker.display_fetch_100: ONE display/fetch of a region of 100 new sender-key messages from one sender (what a
+ *   display frame asks for a page of history), and the same 100 again from the message cache (a reload)
  */
 import 'fake-indexeddb/auto';
 import { ensureCrypto } from '../lib/crypto/init';
 import { startTestDirectory } from '../tests/server/support/harness';
-import { as, HOST, ok, openChannel, register, send, show, type User } from '../tests/unit/engine/support';
+import { as, HOST, ok, openChannel, register, send, sendMany, show, type User } from '../tests/unit/engine/support';
 import { isMain, percentile, runStandalone, type Metrics } from './metric';
 
 const LINE = 'x'.repeat(100);
@@ -73,11 +75,52 @@ async function submitTimed(u: User, conversationId: string, plaintext: string): 
   return [ms, { parts: out.outputs[0].parts as string[] }];
 }
 
+/** armor/found + display/open of a region; then the timed display/fetch of every item. */
+async function fetchRegion(u: User, messages: string[][], where: { conversationId: string; pageAuthor: string }, tab: number): Promise<[number, any[]]> {
+  const items = messages.map((parts) => ({ parts, pageAuthor: where.pageAuthor, heightPx: 40 }));
+  const found = await ok(u.call(as.cs(tab), { type: 'armor/found', host: HOST, conversationId: where.conversationId, items }));
+  const region = await ok(u.call(as.display(tab), { type: 'display/open', handle: found.handle }));
+  const indices = messages.map((_, i) => i);
+  const [ms, r] = await timed(() => ok(u.call(as.display(tab), { type: 'display/fetch', jobId: region.jobId, indices })));
+  return [ms, r.items];
+}
+
+export const REGION_ITEMS = 100;
+
+/** A region of 100 new messages from one sender, fetched in one request; then again from the cache. */
+async function measureRegion(url: Parameters<typeof register>[0], tag: string, metrics: Metrics): Promise<void> {
+  const [sender, reader] = await conversation(url, tag, 2);
+  const where = { conversationId: `#${tag}`, pageAuthor: sender!.name };
+  await show(reader!, (await send(sender!, `#${tag}`, 'warm-up')).parts, where); // the key is distributed and received
+  const texts = Array.from({ length: REGION_ITEMS }, (_, i) => `history line ${i} `.padEnd(100, 'x'));
+  const messages = await sendMany(sender!, `#${tag}`, texts);
+  const [fresh, items] = await fetchRegion(reader!, messages, where, 2);
+  if (items.some((it, i) => !it.ok || it.plaintext !== texts[i] || it.fromCache)) throw new Error('region fetch failed');
+  const [cached, again] = await fetchRegion(reader!, messages, where, 3);
+  if (again.some((it) => !it.ok || !it.fromCache)) throw new Error('cached region fetch failed');
+  metrics['worker.display_fetch_100.ms'] = { value: fresh, unit: 'ms', target: null, better: 'lower' };
+  metrics['worker.display_fetch_100.cached.ms'] = { value: cached, unit: 'ms', target: null, better: 'lower' };
+}
+
+/** Only the region metrics (quicker: `npx tsx -e "…runRegionOnly()"` while tuning). */
+export async function runRegionOnly(): Promise<Metrics> {
+  await ensureCrypto();
+  const t = await startTestDirectory();
+  const metrics: Metrics = {};
+  try {
+    await measureRegion(t, 'wr', metrics);
+  } finally {
+    await t.close();
+  }
+  return metrics;
+}
+
 export async function run(): Promise<Metrics> {
   await ensureCrypto();
   const t = await startTestDirectory();
   const metrics: Metrics = {};
   try {
+    await measureRegion(t, 'wr', metrics);
     await measure(t, 'wa', 2, metrics);
     await measure(t, 'wb', 50, metrics);
   } finally {

@@ -12,8 +12,10 @@ import type { MessageHeader, TrustState } from '../api/views';
 import { sha256 } from '../crypto/primitives';
 import { ByteReader, ByteWriter, bytesEqual, concatBytes, fromHex, toHex, utf8Decode, utf8Encode } from '../encoding';
 import { ErrorCode, OvercryptError, fail, isError } from '../errors';
-import type { DecryptInput, DecryptOutput, EncryptInput, EncryptOutput, EngineEnv } from '../service/engines';
-import { createOutboundSenderKey, distributionOf, parseGroupMessage, senderKeyDecrypt, senderKeyEncrypt, shouldRotate } from '../senderkeys';
+import type { ContactStore } from '../contacts';
+import type { DecryptInput, DecryptOutput, DecryptResult, EncryptInput, EncryptOutput, EngineEnv } from '../service/engines';
+import type { Write } from '../storage/keystore';
+import { createOutboundSenderKey, distributionOf, parseGroupMessage, senderKeyDecrypt, senderKeyEncrypt, shouldRotate, type GroupMessage } from '../senderkeys';
 import { signedBy } from '../senderkeys/senderkey';
 import { HeaderFlag, decodeChainContext, encodeChainContext, joinHeader, makeEnvelope, recipientSetHash, splitArmor, EnvelopeKind, type ChainContext, type MessageHeader as WireHeader } from '../wire';
 import { archiveCopy } from './org-copy';
@@ -100,59 +102,115 @@ export async function encryptChat(env: EngineEnv, input: EncryptInput): Promise<
 
 /** Decrypts a SenderKeyMessage body; an unknown key triggers one mailbox fetch, then `UnknownSenderKey`. */
 export async function decryptChat(env: EngineEnv, input: DecryptInput, body: Uint8Array): Promise<DecryptOutput> {
-  const m = parseGroupMessage(body);
-  try {
-    return await openGroupMessage(env, input, body);
-  } catch (e) {
-    if (!isError(e, ErrorCode.UnknownSenderKey)) throw e;
-  }
-  await processMailbox(env, await loadDevice(env));
-  try {
-    return await openGroupMessage(env, input, body);
-  } catch (e) {
-    if (isError(e, ErrorCode.UnknownSenderKey)) {
-      throw new OvercryptError(ErrorCode.UnknownSenderKey, 'could not decrypt: the key for this message has not been received (yet)', { keyId: m.keyId });
-    }
-    throw e;
-  }
+  const [result] = await decryptChatBatch(env, [{ input, body }]);
+  if (!result!.ok) throw result!.error;
+  return result!.out;
 }
 
-async function openGroupMessage(env: EngineEnv, input: DecryptInput, body: Uint8Array): Promise<DecryptOutput> {
-  const m = parseGroupMessage(body);
-  const own = (await env.account())?.identity;
-  const contacts = await contactStore(env);
-  const opened = await env.sessions.update<InboundState, { out: DecryptOutput; wire: WireHeader; body: Uint8Array }>('senderKeys', inboundId(m.keyId), async (state) => {
-    const keys = state?.keys ?? [];
-    if (keys.length === 0) fail(ErrorCode.UnknownSenderKey, 'no sender key with this id');
-    for (let i = 0; i < keys.length; i++) {
-      const entry = keys[i]!;
-      const key = readInbound(entry);
-      if (!signedBy(key, m, entry.context)) continue;
-      const out = senderKeyDecrypt(key, m, entry.context);
-      const context = decodeChainContext(entry.context);
-      const { sentAt, text } = readBody(out.plaintext);
-      const trust: TrustState = context.senderIdentity === own ? 'verified' : ((await contacts.get(context.senderIdentity))?.state ?? 'firstSeen');
-      const header: MessageHeader = {
-        messageId: senderKeyMessageId(key.senderCardId, m.keyId, m.iteration),
-        conversationId: context.conversation.conversation,
-        senderIdentity: context.senderIdentity,
-        senderCardId: key.senderCardId,
-        sentAt,
-        mode: 'forward-secret',
-      };
-      const result: DecryptOutput = { plaintext: text, header, senderName: context.senderIdentity, trust };
-      const next = keys.map((e, j) => (j === i ? { ...e, key: serialiseInbound(out.inbound) } : e));
-      const wire = joinHeader(context, { messageId: fromHex(header.messageId), counter: m.iteration, sentAt });
-      return {
-        state: { keys: next },
-        result: { out: result, wire, body: utf8Encode(text) },
-        writes: [env.cacheWrite(input.digest, { plaintext: text, header: { ...header, senderName: result.senderName, trust } })],
-      };
+/**
+ * Decrypts many SenderKeyMessage bodies (a display region), one result per message in the same order. Messages
+ * under the same sender key id are opened in ONE `env.sessions.update`: one unseal of the key, a chain step per
+ * message, one seal of the advanced key and every plaintext committed with it (env.cacheWrite) in one transaction.
+ * A message that fails (tampered, duplicate, too old) leaves the key as it was for that message only: the others'
+ * steps are kept. Keys not known yet trigger ONE mailbox fetch for the whole batch, then `UnknownSenderKey`.
+ * Rejects only for Locked (nothing of that key's group is committed then).
+ */
+export async function decryptChatBatch(env: EngineEnv, messages: ReadonlyArray<{ input: DecryptInput; body: Uint8Array }>): Promise<DecryptResult[]> {
+  const results: DecryptResult[] = new Array(messages.length);
+  const groups = new Map<number, Array<{ at: number; input: DecryptInput; m: GroupMessage }>>();
+  messages.forEach(({ input, body }, at) => {
+    try {
+      const m = parseGroupMessage(body);
+      const group = groups.get(m.keyId) ?? [];
+      group.push({ at, input, m });
+      groups.set(m.keyId, group);
+    } catch (error) {
+      results[at] = { ok: false, error };
     }
-    return fail(ErrorCode.Tampered, 'group message does not verify under any key with its id');
   });
-  await archiveCopy(env, opened.wire, opened.body);
-  return opened.out;
+  if (groups.size === 0) return results;
+  const reader = new GroupReader(env, (await env.account())?.identity, await contactStore(env));
+  let unknown: number[] = [];
+  for (const [keyId, group] of groups) {
+    if (!(await reader.open(keyId, group, results))) unknown.push(keyId);
+  }
+  if (unknown.length > 0) {
+    await processMailbox(env, await loadDevice(env));
+    const still = unknown;
+    unknown = [];
+    for (const keyId of still) if (!(await reader.open(keyId, groups.get(keyId)!, results))) unknown.push(keyId);
+  }
+  for (const keyId of unknown) {
+    const error = new OvercryptError(ErrorCode.UnknownSenderKey, 'could not decrypt: the key for this message has not been received (yet)', { keyId });
+    for (const { at } of groups.get(keyId)!) results[at] = { ok: false, error };
+  }
+  return results;
+}
+
+/** Opens groups of messages under one key id each; trust looked up once per sender identity. */
+class GroupReader {
+  private readonly trust = new Map<string, Promise<TrustState>>();
+  constructor(
+    private readonly env: EngineEnv,
+    private readonly own: string | undefined,
+    private readonly contacts: ContactStore,
+  ) {}
+
+  /** Fills `results` for the group; false when no key with this id is known (nothing committed). */
+  async open(keyId: number, group: ReadonlyArray<{ at: number; input: DecryptInput; m: GroupMessage }>, results: DecryptResult[]): Promise<boolean> {
+    const env = this.env;
+    const opened = await env.sessions.update<InboundState, { known: boolean; archive: Array<{ wire: WireHeader; body: Uint8Array }> }>('senderKeys', inboundId(keyId), async (state) => {
+      const entries = state?.keys ?? [];
+      if (entries.length === 0) return { state, result: { known: false, archive: [] } };
+      const keys = entries.map((e) => readInbound(e));
+      const changed = new Set<number>();
+      const writes: Write[] = [];
+      const archive: Array<{ wire: WireHeader; body: Uint8Array }> = [];
+      for (const { at, input, m } of group) {
+        try {
+          // With one key under the id (the normal case) senderKeyDecrypt's own signature check picks it.
+          const i = keys.length === 1 ? 0 : keys.findIndex((k, j) => signedBy(k, m, entries[j]!.context));
+          if (i < 0) fail(ErrorCode.Tampered, 'group message does not verify under any key with its id');
+          const context = entries[i]!.context;
+          const out = senderKeyDecrypt(keys[i]!, m, context);
+          keys[i] = out.inbound;
+          changed.add(i);
+          const chain = decodeChainContext(context);
+          const { sentAt, text } = readBody(out.plaintext);
+          const trust = await this.trustOf(chain.senderIdentity);
+          const header: MessageHeader = {
+            messageId: senderKeyMessageId(out.inbound.senderCardId, m.keyId, m.iteration),
+            conversationId: chain.conversation.conversation,
+            senderIdentity: chain.senderIdentity,
+            senderCardId: out.inbound.senderCardId,
+            sentAt,
+            mode: 'forward-secret',
+          };
+          const result: DecryptOutput = { plaintext: text, header, senderName: chain.senderIdentity, trust };
+          writes.push(env.cacheWrite(input.digest, { plaintext: text, header: { ...header, senderName: result.senderName, trust } }));
+          archive.push({ wire: joinHeader(chain, { messageId: fromHex(header.messageId), counter: m.iteration, sentAt }), body: utf8Encode(text) });
+          results[at] = { ok: true, out: result };
+        } catch (error) {
+          if (isError(error, ErrorCode.Locked)) throw error;
+          results[at] = { ok: false, error };
+        }
+      }
+      if (changed.size === 0) return { state, result: { known: true, archive } };
+      const next = entries.map((e, j) => (changed.has(j) ? { ...e, key: serialiseInbound(keys[j]!) } : e));
+      return { state: { keys: next }, result: { known: true, archive }, writes };
+    });
+    for (const copy of opened.archive) await archiveCopy(env, copy.wire, copy.body);
+    return opened.known;
+  }
+
+  private trustOf(identity: string): Promise<TrustState> {
+    let t = this.trust.get(identity);
+    if (!t) {
+      t = identity === this.own ? Promise.resolve('verified' as const) : this.contacts.get(identity).then((c) => c?.state ?? 'firstSeen');
+      this.trust.set(identity, t);
+    }
+    return t;
+  }
 }
 
 function readBody(bytes: Uint8Array): { sentAt: number; text: string } {

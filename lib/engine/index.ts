@@ -12,12 +12,12 @@
  */
 import type { PageWarning } from '../api/views';
 import { computeSafetyNumber, toContactView } from '../contacts';
-import { ErrorCode, fail } from '../errors';
-import type { ContactsEngine, Engines, KeyMaintenance, MessageEngine } from '../service/engines';
+import { ErrorCode, fail, isError } from '../errors';
+import type { ContactsEngine, DecryptInput, DecryptResult, Engines, KeyMaintenance, MessageEngine } from '../service/engines';
 import { EnvelopeKind, dearmor } from '../wire';
 import { accountEngine } from './account';
 import { decryptCardMode, encryptCardMode } from './cardmode';
-import { decryptChat, encryptChat } from './chat';
+import { decryptChat, decryptChatBatch, encryptChat } from './chat';
 import { cardDirectory, contactStore, loadDevice } from './device';
 import { processMailbox } from './pairwise';
 import { prekeyStatus, upkeep } from './prekeys';
@@ -31,6 +31,24 @@ const messages: MessageEngine = {
     if (envelope.kind === EnvelopeKind.SenderKeyMessage) return decryptChat(env, input, envelope.body);
     if (envelope.kind === EnvelopeKind.CardMessage) return decryptCardMode(env, input, envelope.body);
     return fail(ErrorCode.Malformed, 'this armor is not a message for display');
+  },
+  /** A display region: chat messages per sender key in one session step each (chat.ts); card mail one by one. */
+  async decryptBatch(env, inputs) {
+    const results: DecryptResult[] = new Array(inputs.length);
+    const chat: Array<{ at: number; input: DecryptInput; body: Uint8Array }> = [];
+    for (const [at, input] of inputs.entries()) {
+      try {
+        const envelope = dearmor(input.parts.join('\n'));
+        if (envelope.kind === EnvelopeKind.SenderKeyMessage) chat.push({ at, input, body: envelope.body });
+        else if (envelope.kind === EnvelopeKind.CardMessage) results[at] = { ok: true, out: await decryptCardMode(env, input, envelope.body) };
+        else fail(ErrorCode.Malformed, 'this armor is not a message for display');
+      } catch (error) {
+        if (isError(error, ErrorCode.Locked)) throw error;
+        results[at] = { ok: false, error };
+      }
+    }
+    if (chat.length > 0) (await decryptChatBatch(env, chat)).forEach((r, k) => (results[chat[k]!.at] = r));
+    return results;
   },
 };
 

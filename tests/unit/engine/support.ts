@@ -146,6 +146,21 @@ export async function send(u: User, conversationId: string, plaintext: string, t
   return { parts, job };
 }
 
+/** One compose job (open + claim + approve), then one submit per text: the parts of each, in order. */
+export async function sendMany(u: User, conversationId: string, texts: readonly string[], tab = 1): Promise<string[][]> {
+  const opened = await ok(u.call(as.cs(tab), { type: 'compose/open', host: HOST, conversationId }), 'compose/open');
+  const job = await ok(u.call(as.compose(tab), { type: 'compose/claim', handle: opened.handle }), 'compose/claim');
+  const pending = (job.recipients as any[]).flatMap((r) => r.devices.filter((d: any) => !d.approved).map((d: any) => d.cardId));
+  if (pending.length) await ok(u.call(as.compose(tab), { type: 'compose/approve', jobId: opened.jobId, cardIds: pending }), 'compose/approve');
+  const out: string[][] = [];
+  for (const plaintext of texts) {
+    await ok(u.call(as.compose(tab), { type: 'compose/submit', jobId: opened.jobId, plaintext }), 'compose/submit');
+    const taken = await ok(u.call(as.cs(tab), { type: 'compose/output', jobId: opened.jobId }), 'compose/output');
+    out.push(taken.outputs[0].parts as string[]);
+  }
+  return out;
+}
+
 /** armor/found + display/open + display/fetch of one message, as the content script and the display frame do. */
 export async function show(u: User, parts: string[], where: { conversationId: string; pageAuthor?: string }, tab = 1): Promise<any> {
   return (await showRegion(u, [parts], where, tab))[0];
