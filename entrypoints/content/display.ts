@@ -321,6 +321,7 @@ export class DisplayManager {
     }
     this.regionOf.set(anchor, region);
     for (const item of region.items) {
+      this.refused.delete(item.unit.anchor); // tried again (its text changed): its region decides from now on
       for (const m of item.unit.members) {
         this.regionOf.set(m, region);
         if (m !== anchor) hide(region, m as HTMLElement);

@@ -296,6 +296,29 @@ describe('content script display regions', () => {
     expect(found()).toHaveLength(2);
   });
 
+  it('a refused row whose text changes is tried again, and from then on follows its region', async () => {
+    loadLounge([{ from: 'alice', html: msgArmor(1) }]);
+    let n = 0;
+    const { run, found, released, dm } = setup({
+      handler: (req) => {
+        if (req.type !== 'armor/found') return {};
+        if (++n === 1) throw new Error('worker busy');
+        return { handle: handleOf(n) };
+      },
+    });
+    dm.start();
+    await run();
+    expect(frames()).toHaveLength(0);
+    rows()[0]!.querySelector('.content')!.textContent = msgArmor(2);
+    await run();
+    expect(found()).toHaveLength(2);
+    expect(srcs()).toEqual([`chrome-extension://dyn/display-frame.html#${handleOf(2)}`]);
+    rows()[0]!.querySelector('[data-overcrypt]')!.remove(); // the site drops our frame: rebuilt, not left refused
+    await run();
+    expect(released()).toEqual([handleOf(2)]);
+    expect(srcs()).toEqual([`chrome-extension://dyn/display-frame.html#${handleOf(3)}`]);
+  });
+
   it('a rescan (after an unlock) keeps regions that have a handle and frames only the armor the worker refused', async () => {
     loadLounge([{ from: 'alice', html: msgArmor(1) }, { from: 'carol', html: 'plain' }, { from: 'bob', html: msgArmor(2) }]);
     let n = 0;
