@@ -173,7 +173,11 @@ export function ComposeApp({ api, handle, visible, focus, onStatusPush }: Compos
   useEffect(() => {
     if (!job) return;
     const unsubscribe = onStatusPush?.(() => void refresh(true));
-    const id = visible ? setInterval(() => void refresh(true), RECIPIENTS_POLL_MS) : undefined;
+    // A background tab does not look: no directory lookups for it (focus coming back re-reads).
+    const poll = () => {
+      if (document.visibilityState !== 'hidden') void refresh(true);
+    };
+    const id = visible ? setInterval(poll, RECIPIENTS_POLL_MS) : undefined;
     return () => {
       unsubscribe?.();
       if (id !== undefined) clearInterval(id);
