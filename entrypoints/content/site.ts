@@ -9,8 +9,9 @@ import type { SiteAdapter } from '../../lib/sites';
 export function locatorFor(adapter: SiteAdapter): MessageLocator {
   if (!adapter.spec.messages) return genericLocator();
   return {
-    messagesIn: (node) => adapter.messages(node).map((m) => m.element),
-    messageOf: (node) => adapter.messageAt(node)?.element ?? null,
+    // Elements only: reading each message (its text) is the scanner's job, one per idle slice step.
+    messagesIn: (node) => adapter.messageElements(node),
+    messageOf: (node) => adapter.messageElementAt(node),
     textOf: (message) => adapter.messageAt(message)?.textElement ?? null,
     authorOf: (message) => adapter.messageAt(message)?.sender,
   };

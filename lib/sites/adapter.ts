@@ -70,6 +70,10 @@ export interface SiteAdapter {
   messages(scope: Scope): RenderedMessage[];
   /** The message a node belongs to (for mutation records), or null. */
   messageAt(node: Node): RenderedMessage | null;
+  /** The message elements within `scope`, without reading them (cheap: the scanner reads each one later). */
+  messageElements(scope: Scope): Element[];
+  /** The message element a node belongs to, without reading it, or null. */
+  messageElementAt(node: Node): Element | null;
   conversation(doc: Document): ConversationContext | null;
   ownHandle(doc: Document): string | undefined;
   /** Normalised identity namespace of the page. */
@@ -110,6 +114,22 @@ export function createAdapter(spec: SiteAdapterSpec, hooks: SiteHooks = {}): Sit
     if (time) message.time = time;
     if (pageId) message.pageId = pageId;
     return message;
+  };
+
+  const messageElements = (scope: Scope): Element[] => {
+    const m = spec.messages;
+    if (!m) return [];
+    const items = queryAll(scope, m.item);
+    // The scope itself may be an item (a MutationObserver reports the added node).
+    const self = scope as unknown as Element;
+    if ((self as unknown as Node).nodeType === 1 && matches(self, m.item)) items.unshift(self);
+    return items;
+  };
+
+  const messageElementAt = (node: Node): Element | null => {
+    const m = spec.messages;
+    const el = node.nodeType === 1 ? (node as Element) : node.parentElement;
+    return m && el ? closest(el, m.item) : null;
   };
 
   const namespace = (doc: Document): string => {
@@ -166,22 +186,13 @@ export function createAdapter(spec: SiteAdapterSpec, hooks: SiteHooks = {}): Sit
       if (spec.compose.preferKey !== undefined) options.preferKey = spec.compose.preferKey;
       return triggerSend(input, options);
     },
-    messages(scope) {
-      const m = spec.messages;
-      if (!m) return [];
-      const items = queryAll(scope, m.item);
-      // The scope itself may be an item (a MutationObserver reports the added node).
-      const self = scope as unknown as Element;
-      if ((self as unknown as Node).nodeType === 1 && matches(self, m.item)) items.unshift(self);
-      return items.map(readMessage).filter((x): x is RenderedMessage => x !== null);
-    },
+    messages: (scope) => messageElements(scope).map(readMessage).filter((x): x is RenderedMessage => x !== null),
     messageAt(node) {
-      const m = spec.messages;
-      const el = node.nodeType === 1 ? (node as Element) : node.parentElement;
-      if (!m || !el) return null;
-      const item = closest(el, m.item);
+      const item = messageElementAt(node);
       return item ? readMessage(item) : null;
     },
+    messageElements,
+    messageElementAt,
     conversation: readConversation,
     ownHandle,
     namespace,
