@@ -184,13 +184,15 @@ async function sendHistory(alice: ExtensionBrowser, url: string, n: number): Pro
 /**
  * Pages with The Lounge's markup (what lib/sites reads), network OvercryptTest, channel #overcrypt with alice and
  * bob. /compose: no messages; Enter in its box (the content script's send) collects the armor and empties the box.
- * /history: the messages in `pages.history` from alice, scrolled to the end.
+ * /history: the messages in `pages.history` from alice, scrolled to the end. Laid out as The Lounge is (a column:
+ * the message list takes what the compose bar leaves), so the compose bar can grow for our compose frame.
  */
 async function serveLoungeLikePages(pages: { history: string[] }): Promise<http.Server> {
   const page = (rows: string, script: string) => `<!doctype html><html><head><meta charset="utf-8"><meta name="application-name" content="The Lounge">
 <title>#overcrypt — The Lounge</title>
-<style>body{margin:0;font:14px sans-serif}aside{height:20px;overflow:hidden}#chat .messages{height:calc(100vh - 100px);overflow:auto}
-.msg{display:flex;gap:8px;padding:2px 8px}.content{flex:1;word-break:break-all}#form{height:60px;display:flex}#input{flex:1}</style></head>
+<style>body{margin:0;font:14px sans-serif;height:100vh;display:flex;flex-direction:column}aside{flex:none;height:20px;overflow:hidden}
+#chat,.chat-view{flex:1;min-height:0;display:flex;flex-direction:column}.userlist{flex:none}#chat .messages{flex:1;min-height:0;overflow:auto}
+.msg{display:flex;gap:8px;padding:2px 8px}.content{flex:1;word-break:break-all}#form{flex:none;min-height:60px;display:flex}#input{flex:1}</style></head>
 <body><aside><div class="network"><div class="channel-list-item" data-type="lobby" data-name="${NETWORK}">${NETWORK}</div>
 <div class="channel-list-item active" data-type="channel" data-name="#overcrypt">#overcrypt</div></div></aside>
 <div id="chat"><div class="chat-view" data-type="channel" aria-label="#overcrypt">
