@@ -47,15 +47,19 @@ function decodeSenderKeyControl(bytes: Uint8Array): { context: ChainContext; con
 }
 
 /** Claims bundles once per identity within one send (a claim uses up one-time prekeys of every device). */
+/**
+ * Prekey bundles claimed while sending, one claim per device that needs a new session: only that device's
+ * one-time prekey is used up, not one of each of the person's other devices (which may have sessions already).
+ */
 export class BundleClaims {
   private readonly claims = new Map<string, Promise<PrekeyBundle[]>>();
   constructor(private readonly env: EngineEnv) {}
 
   async bundleFor(card: DeviceCard): Promise<VerifiedBundle> {
-    let claim = this.claims.get(card.identity);
+    let claim = this.claims.get(card.id);
     if (!claim) {
-      claim = this.env.directory.claimPrekeys(card.identity).then((r) => r.bundles);
-      this.claims.set(card.identity, claim);
+      claim = this.env.directory.claimPrekeys(card.identity, [card.id]).then((r) => r.bundles);
+      this.claims.set(card.id, claim);
     }
     const bundle = (await claim).find((b) => b.cardId === card.id);
     if (!bundle) throw new OvercryptError(ErrorCode.NoSessionForDevice, 'the directory has no prekeys for this device', { cardId: card.id });
