@@ -29,21 +29,26 @@ test.afterEach(async () => {
 });
 
 async function armorFound(chat: Chat, parts: string[]) {
-  return chat.cs.call({ type: 'armor/found', host: site.host, conversationId: CONVERSATION, pageAuthor: 'alice', parts });
+  return chat.cs.call<{ handle: string }>({ type: 'armor/found', host: site.host, conversationId: CONVERSATION, items: [{ parts, pageAuthor: 'alice', heightPx: 40 }] });
 }
 
 /**
- * The page reports armor and our display frame asks for it, as in real use. A locked worker answers with the typed
- * `Locked` error or with the `locked` badge (the frame's unlock prompt); anything else is returned as it came.
+ * The page reports armor and our display frame claims and fetches it, as in real use. A locked worker answers the
+ * claim with gate 'locked' (the frame's unlock prompt) or a fetch with the typed `Locked` error; anything else is
+ * returned as it came.
  */
 async function displayOutcome(chat: Chat, parts: string[]): Promise<string> {
   const found = await armorFound(chat, parts);
   if (!found.ok) return found.error.code;
-  const shown = await chat.displayFrameCall({ type: 'display/fetch', handle: (found.value as { handle: string }).handle });
+  const region = await chat.displayFrameCall<{ jobId: string; gate: string }>({ type: 'display/open', handle: found.value.handle });
+  if (!region.ok) return region.error.code;
+  if (region.value.gate !== 'ready') return `gate: ${region.value.gate}`;
+  const shown = await chat.displayFrameCall({ type: 'display/fetch', jobId: region.value.jobId, indices: [0] });
   if (!shown.ok) return shown.error.code;
-  return shown.value.ok ? `plaintext: ${shown.value.plaintext}` : `badge: ${shown.value.badge.kind}`;
+  const [item] = shown.value.items;
+  return item.ok ? `plaintext: ${item.plaintext}` : `badge: ${item.badge.kind}`;
 }
-const LOCKED = ['Locked', 'badge: locked'];
+const LOCKED = ['Locked', 'gate: locked'];
 
 test('lock: requests answer Locked; unlock: they work; browser restart: locked, data intact', async ({ alice, bob }) => {
   test.setTimeout(300_000);
@@ -60,9 +65,14 @@ test('lock: requests answer Locked; unlock: they work; browser restart: locked, 
   // Everything that needs keys answers Locked, typed, from every kind of caller.
   expect(LOCKED).toContain(await displayOutcome(b!.chat, before[1]!.parts));
   expect(await b!.chat.cs.call({ type: 'compose/open', host: site.host, conversationId: CONVERSATION })).toMatchObject({ ok: false, error: { code: 'Locked' } });
-  const pendingHandle = (pending as { value: { handle: string } }).value.handle;
-  const held = await b!.chat.displayFrameCall({ type: 'display/fetch', handle: pendingHandle });
-  expect(held.ok ? `badge: ${held.value.badge?.kind}` : held.error.code).toMatch(/^(Locked|badge: locked)$/);
+  if (!pending.ok) throw new Error(`armor/found: ${pending.error.code}`);
+  // Our frame claims its region while locked: gate 'locked', the job stays bound to the frame; fetching waits.
+  const held = await b!.chat.displayFrameCall<{ jobId: string; gate: string }>({ type: 'display/open', handle: pending.value.handle });
+  expect(held).toMatchObject({ ok: true, value: { gate: 'locked', heightsPx: [40] } });
+  expect(held).not.toHaveProperty('value.securityPattern');
+  const heldJob = held.ok ? held.value.jobId : '';
+  expect(await b!.chat.displayFrameCall({ type: 'display/fetch', jobId: heldJob, indices: [0] })).toMatchObject({ ok: false, error: { code: 'Locked' } });
+  expect(await b!.chat.displayFrameCall({ type: 'display/open', handle: pending.value.handle })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
   expect(await api.call({ type: 'contacts/list' })).toMatchObject({ ok: false, error: { code: 'Locked' } });
   expect(await b!.chat.cs.call({ type: 'page/status', host: site.host, conversationId: CONVERSATION })).toMatchObject({ ok: true, value: { locked: true } });
   expect(await api.call({ type: 'vault/unlock', passphrase: 'not the passphrase' })).toMatchObject({ ok: false, error: { code: 'WrongPassword' } });
@@ -73,8 +83,11 @@ test('lock: requests answer Locked; unlock: they work; browser restart: locked, 
   expect(await api.ok({ type: 'vault/unlock', passphrase: b!.passphrase })).toMatchObject({ locked: false });
   const [again] = await b!.chat.show(CONVERSATION, 'alice', [before[1]!.parts]);
   expect(again).toMatchObject({ ok: true, plaintext: 'before the lock 2', fromCache: true });
-  // A frame that showed "locked" gets its message once unlocked (when the worker held the handle for it).
-  if (held.ok) expect(await b!.chat.displayFrameCall({ type: 'display/fetch', handle: pendingHandle })).toMatchObject({ ok: true, value: { ok: true, plaintext: 'before the lock 1' } });
+  // The frame that showed "locked" gets its message once unlocked (its job survived the worker restart).
+  expect(await b!.chat.displayFrameCall({ type: 'display/fetch', jobId: heldJob, indices: [0] })).toMatchObject({
+    ok: true,
+    value: { items: [{ ok: true, plaintext: 'before the lock 1' }] },
+  });
   const during = await a!.chat.send(CONVERSATION, ['after the unlock']);
   expect((await b!.chat.show(CONVERSATION, 'alice', [during[0]!.parts]))[0]).toMatchObject({ ok: true, plaintext: 'after the unlock' });
   await api.page.close();

@@ -73,10 +73,11 @@ test('a content script is refused popup-only operations and never receives plain
   }
 
   // Frame-only operations: the content script gets a handle for armor, never what is behind it.
-  const found = await asContentScript({ type: 'armor/found', host: site.host, conversationId: CONVERSATION, pageAuthor: 'alice', parts: message!.parts });
+  const found = await asContentScript({ type: 'armor/found', host: site.host, conversationId: CONVERSATION, items: [{ parts: message!.parts, pageAuthor: 'alice', heightPx: 40 }] });
   expect(found).toMatchObject({ ok: true, value: { handle: expect.any(String) } });
   const handle = (found as { value: { handle: string } }).value.handle;
-  expect(await asContentScript({ type: 'display/fetch', handle, reveal: true })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await asContentScript({ type: 'display/open', handle })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await asContentScript({ type: 'display/fetch', jobId: 'A'.repeat(22), indices: [0], reveal: true })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
   const opened = await asContentScript({ type: 'compose/open', host: site.host, conversationId: CONVERSATION });
   expect(opened.ok).toBe(true);
   const job = (opened as { value: { handle: string; jobId: string } }).value;
@@ -99,7 +100,12 @@ test('a content script is refused popup-only operations and never receives plain
   expect(session.error, `content script read storage.session: ${JSON.stringify(session.keys)}`).toBeDefined();
 
   // The handle the content script could not use still works in our display frame (it was not consumed).
-  expect(await b!.chat.displayFrameCall({ type: 'display/fetch', handle })).toMatchObject({ ok: true, value: { ok: true, plaintext: secret } });
+  const region = await b!.chat.displayFrameCall<{ jobId: string }>({ type: 'display/open', handle });
+  expect(region).toMatchObject({ ok: true, value: { gate: 'ready', jobId: expect.any(String) } });
+  const jobId = region.ok ? region.value.jobId : '';
+  expect(await asContentScript({ type: 'display/fetch', jobId, indices: [0] })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await b!.chat.displayFrameCall({ type: 'display/fetch', jobId, indices: [0] })).toMatchObject({ ok: true, value: { items: [{ ok: true, plaintext: secret }] } });
+  expect(JSON.stringify(replies)).not.toContain(secret);
 });
 
 test('frames are bound to their kind, their job and their tab', async ({ alice, bob }) => {
@@ -111,22 +117,36 @@ test('frames are bound to their kind, their job and their tab', async ({ alice, 
     { directoryUrl: directory.url, site, conversationId: CONVERSATION },
   );
   const [message] = await a!.chat.send(CONVERSATION, ['for bob only']);
-  const found = await b!.chat.cs.call<{ handle: string }>({ type: 'armor/found', host: site.host, conversationId: CONVERSATION, pageAuthor: 'alice', parts: message!.parts });
+  const items = [{ parts: message!.parts, pageAuthor: 'alice', heightPx: 40 }];
+  const found = await b!.chat.cs.call<{ handle: string }>({ type: 'armor/found', host: site.host, conversationId: CONVERSATION, items });
   expect(found.ok).toBe(true);
   const handle = (found as { value: { handle: string } }).value.handle;
 
-  // Our compose frame is not a display frame.
-  expect(await b!.chat.composeFrameCall({ type: 'display/fetch', handle })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  // Our compose frame is not a display frame; a display frame does not report armor or release jobs.
+  expect(await b!.chat.composeFrameCall({ type: 'display/open', handle })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await b!.chat.displayFrameCall({ type: 'armor/found', host: site.host, conversationId: CONVERSATION, items })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await b!.chat.displayFrameCall({ type: 'job/release', handleOrJobId: handle })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
   // A display frame in another tab cannot claim this tab's handle.
   const otherTab = await openChat(bob, site.url);
-  expect(await otherTab.displayFrameCall({ type: 'display/fetch', handle })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await otherTab.displayFrameCall({ type: 'display/open', handle })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
   // A display frame cannot submit; a compose frame in another tab cannot use this tab's job.
   const { jobId } = await b!.chat.openCompose(CONVERSATION);
   expect(await b!.chat.displayFrameCall({ type: 'compose/submit', jobId, plaintext: 'x' })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
   expect(await otherTab.composeFrameCall({ type: 'compose/submit', jobId, plaintext: 'x' })).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
-  // The right frame: the handle works once.
-  expect(await b!.chat.displayFrameCall({ type: 'display/fetch', handle })).toMatchObject({ ok: true, value: { ok: true, plaintext: 'for bob only' } });
-  expect(await b!.chat.displayFrameCall({ type: 'display/fetch', handle })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
+  // The right frame: the handle claims once; the region then answers only that frame, in that document.
+  const region = await b!.chat.displayFrameCall<{ jobId: string }>({ type: 'display/open', handle });
+  expect(region).toMatchObject({ ok: true, value: { gate: 'ready', heightsPx: [40] } });
+  expect(await b!.chat.displayFrameCall({ type: 'display/open', handle })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
+  const fetch: ApiRequest = { type: 'display/fetch', jobId: region.ok ? region.value.jobId : '', indices: [0] };
+  expect(await otherTab.displayFrameCall(fetch)).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await b!.chat.composeFrameCall(fetch)).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  expect(await b!.chat.displayFrameCall(fetch)).toMatchObject({ ok: true, value: { items: [{ ok: true, plaintext: 'for bob only' }] } });
+  // The same frame after a navigation is another document: refused.
+  const displayFrame = b!.chat.page.frames().find((f) => f.url().includes('/display-frame.html'))!;
+  await displayFrame.goto(displayFrame.url());
+  expect(await b!.chat.displayFrameCall(fetch)).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
+  // The content script drops the region with its handle (after the claim too).
+  expect(await b!.chat.cs.call({ type: 'job/release', handleOrJobId: handle })).toMatchObject({ ok: true });
 });
 
 test('another extension and a web page get no answer from the worker', async ({ launchBrowser, extensionDir }) => {
