@@ -102,6 +102,12 @@ export async function run(): Promise<Metrics> {
       'lounge.history1000.items_shown': { value: history.itemsShown, unit: 'count', target: armors.length, better: 'higher' },
       'lounge.history1000.items_failed': { value: history.itemsFailed, unit: 'count', target: 0, better: 'lower' },
       'lounge.history1000.visible_items': { value: history.visibleCount, unit: 'count', target: null, better: 'higher' },
+      // Diagnostics: where the time goes, and what the user sees at the end.
+      'lounge.history1000.first_frame_placed': { value: history.firstFrameMs, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.first_frame_document_parsed': { value: history.firstFrameParsedMs, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.first_plaintext': { value: history.firstPlaintextMs, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.newest_item_visible': { value: history.newestVisible, unit: 'count', target: 1, better: 'higher' },
+      'lounge.history1000.visible_items_pattern_shown': { value: history.visiblePatternShown, unit: 'count', target: null, better: 'higher' },
     };
   } finally {
     server?.close();
@@ -238,6 +244,8 @@ interface ItemReport {
   state: string;
   /** `data-shown-at`: epoch ms when the item reached shown/failed (set by the frame). */
   shownAt: number | null;
+  /** `data-pattern` of the item's security pattern chip: shown / hidden / none. */
+  pattern: string | null;
   /** The item's box in the frame's viewport. */
   top: number;
   bottom: number;
@@ -250,8 +258,15 @@ function frameItems(): ItemReport[] {
   return Array.from(document.querySelectorAll('article.oc-msg')).map((el) => {
     const r = el.getBoundingClientRect();
     const at = el.getAttribute('data-shown-at');
-    return { state: el.getAttribute('data-state') ?? '', shownAt: at === null ? null : Number(at), top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+    const pattern = el.querySelector('.oc-pattern')?.getAttribute('data-pattern') ?? null;
+    return { state: el.getAttribute('data-state') ?? '', shownAt: at === null ? null : Number(at), pattern, top: r.top, bottom: r.bottom, left: r.left, right: r.right };
   });
+}
+
+/** Inside a display frame: when its document started loading and when it was parsed (epoch ms). */
+function frameDocumentTimes(): { start: number; parsed: number } {
+  const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  return { start: performance.timeOrigin, parsed: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? NaN) };
 }
 
 /** Items of every display frame of the page (read in the frames' own processes; the host page does no work). */
@@ -310,10 +325,14 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number)
   // Final reading: each frame's items with the frame's place in the page.
   const handles = await page.locator(DISPLAY_FRAME).elementHandles();
   const items: (ItemReport & { visible: boolean })[] = [];
+  const frameDocs: { start: number; parsed: number }[] = [];
   for (const handle of handles) {
     const at = await handle.evaluate(placement);
     const inside = await handle.contentFrame();
     const found = inside ? await inside.evaluate(frameItems).catch(() => [] as ItemReport[]) : [];
+    // When the frame's document started loading and was parsed (epoch ms): frame load vs. worker time.
+    const doc = inside ? await inside.evaluate(frameDocumentTimes).catch(() => null) : null;
+    if (doc) frameDocs.push(doc);
     for (const i of found) {
       const top = at.y + i.top;
       const bottom = at.y + i.bottom;
@@ -342,7 +361,13 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number)
   // A visible item that never showed counts as the limit.
   const visibleDone = visibleTimes.length === visibleItems.length ? Math.max(...visibleTimes) : navStart + limitMs;
   const allShown = plaintext.length === total;
+  const newest = items[items.length - 1];
   return {
+    firstPlaintextMs: plaintext.length ? Math.min(...plaintext.map((i) => i.shownAt!)) - navStart : NaN,
+    firstFrameMs: host.firstFrameAt,
+    firstFrameParsedMs: frameDocs.length ? Math.min(...frameDocs.map((d) => d.parsed)) - navStart : NaN,
+    newestVisible: newest?.visible ? 1 : 0,
+    visiblePatternShown: visibleItems.filter((i) => i.pattern === 'shown').length,
     visibleMs: visibleDone - navStart,
     visibleAfterFirstFrameMs: visibleDone - (navStart + host.firstFrameAt),
     allMs: allShown ? Math.max(...plaintext.map((i) => i.shownAt!)) - navStart : Math.max(limitMs, ...done.map((i) => i.shownAt! - navStart)),
