@@ -2,11 +2,14 @@
  * The background worker in real Chromium (built test extension, real directory on loopback), measured the way a
  * page uses it: our content script (its isolated world) and our compose/display frames calling runtime messaging.
  *
- * - worker.e2e.coldFirstDecrypt: worker stopped (CDP) -> armor/found from the content script + display/fetch from
- *   the display frame of a message not seen before; wall clock from the test process (p50 of COLD_RUNS).
+ * - worker.e2e.coldFirstDecrypt: worker stopped (CDP) -> armor/found from the content script + display/open and
+ *   display/fetch from the display frame of a message not seen before; wall clock from the test process (p50 of
+ *   COLD_RUNS).
  * - worker.e2e.warmEncrypt / warmDecrypt p50/p95: one message's round trip, timed inside the page around each
  *   sendMessage (encrypt = compose/submit in the frame + compose/output in the content script; decrypt =
- *   armor/found in the content script + display/fetch in the frame).
+ *   armor/found in the content script + display/open + display/fetch in the frame: a region of one).
+ * - worker.e2e.region100.*: a display region of 100 new messages (one sender): armor/found, display/open, ONE
+ *   display/fetch of all 100 (fresh), and the same region again from the message cache (a reload).
  *
  *   npx tsx bench/worker-e2e.bench.ts        (also part of `npm run bench`)
  */
@@ -70,7 +73,7 @@ export async function run(): Promise<Metrics> {
     const bDisplay = frameOf(b!.chat, 'display-frame.html');
 
     /** Per API call, for the breakdown (ms inside the page). */
-    const calls: Record<string, number[]> = { 'compose/submit': [], 'compose/output': [], 'armor/found': [], 'display/fetch': [] };
+    const calls: Record<string, number[]> = { 'compose/submit': [], 'compose/output': [], 'armor/found': [], 'display/open': [], 'display/fetch': [] };
     const encryptOne = async (text: string) => {
       const submit = await timedInFrame(aCompose, { type: 'compose/submit', jobId, plaintext: text });
       must(submit, 'compose/submit');
@@ -80,14 +83,23 @@ export async function run(): Promise<Metrics> {
       calls['compose/output']!.push(output.ms);
       return { parts, ms: submit.ms + output.ms };
     };
+    /** A region of `messages`: armor/found, display/open, one display/fetch of every item; each call timed. */
+    const showRegion = async (messages: string[][]) => {
+      const items = messages.map((parts) => ({ parts, pageAuthor: 'alice', heightPx: 40 }));
+      const found = await timedInContentScript(b!.chat, { type: 'armor/found', host: site.host, conversationId: CONVERSATION, items });
+      const opened = await timedInFrame(bDisplay, { type: 'display/open', handle: must<{ handle: string }>(found, 'armor/found').handle });
+      const jobId = must<{ jobId: string }>(opened, 'display/open').jobId;
+      const fetched = await timedInFrame(bDisplay, { type: 'display/fetch', jobId, indices: messages.map((_, i) => i) });
+      const shown = must<{ items: Array<{ ok: boolean; plaintext?: string; fromCache?: boolean }> }>(fetched, 'display/fetch').items;
+      if (shown.some((i) => !i.ok)) throw new Error(`display/fetch: ${JSON.stringify(shown.find((i) => !i.ok))}`);
+      return { shown, ms: { found: found.ms, open: opened.ms, fetch: fetched.ms } };
+    };
     const decryptOne = async (parts: string[]) => {
-      const found = await timedInContentScript(b!.chat, { type: 'armor/found', host: site.host, conversationId: CONVERSATION, pageAuthor: 'alice', parts });
-      const fetched = await timedInFrame(bDisplay, { type: 'display/fetch', handle: must<{ handle: string }>(found, 'armor/found').handle });
-      const shown = must<{ ok: boolean; plaintext?: string }>(fetched, 'display/fetch');
-      if (!shown.ok) throw new Error(`display/fetch: ${JSON.stringify(shown)}`);
-      calls['armor/found']!.push(found.ms);
-      calls['display/fetch']!.push(fetched.ms);
-      return { plaintext: shown.plaintext!, ms: found.ms + fetched.ms };
+      const { shown, ms } = await showRegion([parts]);
+      calls['armor/found']!.push(ms.found);
+      calls['display/open']!.push(ms.open);
+      calls['display/fetch']!.push(ms.fetch);
+      return { plaintext: shown[0]!.plaintext!, ms: ms.found + ms.open + ms.fetch };
     };
 
     // Warm-up: sessions, sender keys and distributions in place; the JIT settled.
@@ -117,8 +129,23 @@ export async function run(): Promise<Metrics> {
       cold.push(performance.now() - t);
     }
 
+    // A region of 100 new messages (a page of history), then the same again from the cache.
+    const history: string[][] = [];
+    for (let i = 0; i < 100; i++) history.push((await encryptOne(`history ${i}: ${'lorem ipsum '.repeat(8)}`)).parts);
+    const fresh = await showRegion(history);
+    if (fresh.shown.some((i) => i.fromCache)) throw new Error('region not fresh');
+    const cached = await showRegion(history);
+    if (!cached.shown.every((i) => i.fromCache)) throw new Error('region not from the cache');
+    const region: Metrics = {
+      'worker.e2e.region100.found': { value: fresh.ms.found, unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.region100.open': { value: fresh.ms.open, unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.region100.fetchFresh': { value: fresh.ms.fetch, unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.region100.fetchCached': { value: cached.ms.fetch, unit: 'ms', target: null, better: 'lower' },
+    };
+
     return {
       ...breakdown,
+      ...region,
       'worker.e2e.coldFirstDecrypt': { value: percentile(cold, 50), unit: 'ms', target: 250, better: 'lower' },
       'worker.e2e.coldFirstDecrypt.max': { value: Math.max(...cold), unit: 'ms', target: null, better: 'lower' },
       'worker.e2e.warmEncrypt.p50': { value: percentile(enc, 50), unit: 'ms', target: null, better: 'lower' },

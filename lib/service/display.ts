@@ -22,7 +22,12 @@ export type DisplayHeader = MessageHeader & { senderName?: string; trust?: Trust
 
 
 export interface RegionDisplayDeps {
-  cache: { get(digest: string): Promise<CachedMessage | undefined>; put(digest: string, message: CachedMessage): Promise<void> };
+  cache: {
+    get(digest: string): Promise<CachedMessage | undefined>;
+    /** Several at once (one read and one write transaction); absent ones are missing from the map. */
+    getMany(digests: readonly string[]): Promise<Map<string, CachedMessage>>;
+    put(digest: string, message: CachedMessage): Promise<void>;
+  };
   ephemeral: EphemeralStore;
   /** Decrypts new messages (in page order); never rejects for one item's failure (Locked may reject the whole). */
   decrypt(inputs: DecryptInput[]): Promise<DecryptResult[]>;
@@ -102,11 +107,12 @@ async function openAll(deps: RegionDisplayDeps, job: DisplayJob, wanted: number[
   const out = new Map<string, Opened | DisplayItem>();
   const first = new Map<string, number>();
   for (const i of wanted) if (!first.has(digests.get(i)!)) first.set(digests.get(i)!, i);
-  const hits = await Promise.all([...first.keys()].map(async (d) => [d, await deps.cache.get(d)] as const));
+  const hits = await deps.cache.getMany([...first.keys()]);
   const misses: Array<{ digest: string; index: number }> = [];
-  for (const [digest, hit] of hits) {
+  for (const [digest, index] of first) {
+    const hit = hits.get(digest);
     if (hit) out.set(digest, { cached: hit, fromCache: true });
-    else misses.push({ digest, index: first.get(digest)! });
+    else misses.push({ digest, index });
   }
   if (misses.length === 0) return out;
   misses.sort((a, b) => a.index - b.index); // page order: a sender's messages in the order they were sent

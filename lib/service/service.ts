@@ -36,6 +36,7 @@ import { SEALED_STORES } from '../storage/schema';
 import { Vault, type Clock, type SessionKeyStore, type VaultHeader, type VaultOptions } from '../vault/vault';
 import type { KdfFloor } from '../vault/kdf';
 import { trimMessageCache } from './cache-bound';
+import { readCachedMany } from './cache-batch';
 import { fetchRegionItems, type RegionDisplayDeps } from './display';
 import type { AccountRecord, ConversationRef, DecryptInput, DecryptResult, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
 import type { EphemeralStore } from './ephemeral';
@@ -496,7 +497,11 @@ export class OvercryptService {
   /** What display/fetch needs from the service (lib/service/display.ts). */
   private regionDeps(): RegionDisplayDeps {
     return {
-      cache: this.cache,
+      cache: {
+        get: (digest) => this.cache.get(digest),
+        getMany: (digests) => readCachedMany(this.deps.db, this.vault, digests, this.deps.clock.now()),
+        put: (digest, message) => this.cache.put(digest, message),
+      },
       ephemeral: this.deps.ephemeral,
       decrypt: (inputs) => this.decryptMany(inputs),
       takeCommitted: (digest) => this.committedToCache.delete(digest),
