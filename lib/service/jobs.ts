@@ -32,6 +32,8 @@ export const MAX_OPEN_DISPLAY_ITEMS = 2_000;
 export const COMPOSE_IDLE_TTL_MS = 12 * 3600_000;
 /** Outputs kept for the content script to collect (if a push was missed). */
 const MAX_OUTPUTS = 20;
+/** Where the open display item count is mirrored (see JobRegistry.openItems). */
+const OPEN_COUNT_KEY = 'count:displayOpen';
 /** A fetch refreshes a claimed job's lastUsed only when older than this (saves a write per fetch). */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -83,9 +85,13 @@ interface HandleRef {
   jobId: string;
 }
 export class JobRegistry {
-  /** Items of unclaimed display jobs (see MAX_OPEN_DISPLAY_ITEMS); undefined until counted once per worker start. */
+  /**
+   * Items of unclaimed display jobs (see MAX_OPEN_DISPLAY_ITEMS). Kept in memory and mirrored to the store with each
+   * change (OPEN_COUNT_KEY), so a restarted worker reads one number instead of recounting; expired jobs stay counted
+   * until a sweep (at the bound, and every few minutes from the maintenance alarm) recounts exactly.
+   */
   private openItems: number | undefined;
-  private counting: Promise<unknown> | undefined;
+  private loading: Promise<void> | undefined;
   /** Handles being claimed right now: a second claim of the same handle in the meantime is refused. */
   private readonly claiming = new Set<string>();
 
@@ -111,6 +117,7 @@ export class JobRegistry {
         [`job:h:${handle}`]: { kind: 'display', jobId } satisfies HandleRef,
         [`job:d:${jobId}`]: stripUndefined(record),
         [`dtab:${job.opener.tabId}:${jobId}`]: 1,
+        [OPEN_COUNT_KEY]: this.openItems,
       });
     } catch (e) {
       this.openItems! -= job.items.length;
@@ -134,8 +141,7 @@ export class JobRegistry {
       if (caller.tabId !== job.opener.tabId) throw new OvercryptError(ErrorCode.Forbidden, 'frame is not where the job was opened');
       job.boundTo = stripUndefined({ tabId: caller.tabId, frameId: caller.frameId, documentId: caller.documentId });
       job.lastUsed = this.clock.now();
-      await this.store.set(`job:d:${job.jobId}`, job);
-      if (this.openItems !== undefined) this.openItems = Math.max(0, this.openItems - job.items.length);
+      await this.store.setMany({ [`job:d:${job.jobId}`]: job, ...(await this.uncount(job.items.length)) });
       return job;
     } finally {
       this.claiming.delete(handle);
@@ -250,16 +256,14 @@ export class JobRegistry {
       keys.push(marker, `job:d:${jobId}`);
       if (!job) continue;
       keys.push(`job:h:${job.handle}`);
-      if (!job.boundTo && this.openItems !== undefined) this.openItems = Math.max(0, this.openItems - job.items.length);
+      if (!job.boundTo) await this.store.setMany(await this.uncount(job.items.length));
     }
     await this.store.deleteMany(keys);
   }
 
   /** Drops expired handles and jobs, idle compose jobs; recounts the open display items. Returns how many went. */
   async sweep(): Promise<number> {
-    const run = this.sweepOnce();
-    this.counting = run;
-    return run;
+    return this.sweepOnce();
   }
 
   private async sweepOnce(): Promise<number> {
@@ -296,16 +300,23 @@ export class JobRegistry {
     const unique = [...new Set(drop)];
     await this.store.deleteMany(unique);
     this.openItems = open;
+    await this.store.set(OPEN_COUNT_KEY, open);
     return unique.filter((k) => k.startsWith('job:')).length;
   }
 
-  private async reserve(items: number): Promise<void> {
+  /** The open count, read from the store once per worker start. */
+  private async openCount(): Promise<number> {
     if (this.openItems === undefined) {
-      this.counting ??= this.sweepOnce();
-      await this.counting;
-      this.openItems ??= 0;
+      this.loading ??= this.store.get<number>(OPEN_COUNT_KEY).then((n) => {
+        this.openItems ??= typeof n === 'number' && n >= 0 ? n : 0;
+      });
+      await this.loading;
     }
-    if (this.openItems + items > this.maxOpenItems) {
+    return this.openItems!;
+  }
+
+  private async reserve(items: number): Promise<void> {
+    if ((await this.openCount()) + items > this.maxOpenItems) {
       await this.sweep();
       if (this.openItems! + items > this.maxOpenItems) {
         throw new OvercryptError(ErrorCode.RateLimited, 'too many messages waiting to be displayed; try again shortly');
@@ -314,10 +325,16 @@ export class JobRegistry {
     this.openItems! += items;
   }
 
+  /** Takes `items` off the open count; returns the store write that mirrors it. */
+  private async uncount(items: number): Promise<Record<string, number>> {
+    this.openItems = Math.max(0, (await this.openCount()) - items);
+    return { [OPEN_COUNT_KEY]: this.openItems };
+  }
+
   private async dropDisplay(job: DisplayJob, callerTab: number | undefined): Promise<void> {
     if (job.opener.tabId !== callerTab) return;
     await this.store.deleteMany([`job:d:${job.jobId}`, `job:h:${job.handle}`, `dtab:${job.opener.tabId}:${job.jobId}`]);
-    if (!job.boundTo && this.openItems !== undefined) this.openItems = Math.max(0, this.openItems - job.items.length);
+    if (!job.boundTo) await this.store.setMany(await this.uncount(job.items.length));
   }
 
   private async liveCompose(jobId: string): Promise<ComposeJobRecord> {

@@ -43,6 +43,12 @@ describe('storage adapters', () => {
     expect(await e.get('job:c:2')).toEqual({ b: 2 });
     await e.delete('job:c:2');
     expect(await e.get('job:c:2')).toBeUndefined();
+    await e.setMany({ 'job:d:3': { d: 3 }, 'dtab:1:3': 1 });
+    expect(area.data.get('overcrypt/eph/job:d:3')).toBe('{"d":3}');
+    await e.deleteMany(['job:d:3', 'dtab:1:3']);
+    await e.deleteMany([]);
+    expect(await e.get('job:d:3')).toBeUndefined();
+    expect((await e.keys('')).sort()).toEqual(['ctx:1:0', 'job:h:1']);
     await e.clear();
     expect(await e.keys('')).toEqual([]);
     expect(area.data.has('overcrypt/vault-key')).toBe(true);
