@@ -40,6 +40,8 @@ export interface RegionDisplayDeps {
   trimCache(): Promise<void>;
   account(): Promise<AccountRecord | undefined>;
   contacts(): Promise<ContactView[]>;
+  /** Runs `task` after every earlier task with the same key (SerialQueues): the seen map is read-modify-write. */
+  serialise<T>(key: string, task: () => Promise<T>): Promise<T>;
 }
 
 interface Opened {
@@ -56,8 +58,22 @@ export async function fetchRegionItems(deps: RegionDisplayDeps, job: DisplayJob,
   const digests = new Map<number, string>();
   await Promise.all(wanted.map(async (i) => digests.set(i, await ciphertextDigest(job.items[i]!.parts))));
   const opened = await openAll(deps, job, wanted, digests);
-
   const seenKey = `seen:${job.opener.tabId}`;
+  // Two regions of one tab fetching at once must not lose each other's message ids.
+  return deps.serialise(seenKey, () => placeItems(deps, job, indices, wanted, digests, opened, namespace, seenKey));
+}
+
+/** Badges (placement, current trust, repeated ids) for the opened items; the tab's seen map read and written once. */
+async function placeItems(
+  deps: RegionDisplayDeps,
+  job: DisplayJob,
+  indices: readonly number[],
+  wanted: number[],
+  digests: Map<number, string>,
+  opened: Map<string, Opened | DisplayItem>,
+  namespace: string | undefined,
+  seenKey: string,
+): Promise<DisplayItem[]> {
   const seen = new Map(Object.entries((await deps.ephemeral.get<Record<string, string>>(seenKey)) ?? {}));
   let seenChanged = false;
   let account: AccountRecord | undefined | null = null;

@@ -510,6 +510,7 @@ export class OvercryptService {
       },
       account: () => this.account(),
       contacts: () => this.deps.engines.contacts.list(this.env),
+      serialise: (key, task) => this.queues.run(key, task),
     };
   }
 

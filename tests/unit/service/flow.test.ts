@@ -175,6 +175,24 @@ describe('compose and display flow', () => {
     expect(await t.call(senders.compose(2), { type: 'compose/claim', handle: opened.value.handle })).toMatchObject({ error: { code: 'Forbidden' } });
   });
 
+  it('two regions of one tab fetched at once both remember their message ids (repeated-id check)', async () => {
+    const t = await registeredWorld();
+    const ids = Array.from({ length: 6 }, (_, i) => `cc-${i}`);
+    await showRegion(t, ids.map((id) => bobsArmor(id, id)), { conversationId: '#chan', tab: 2 }); // cached: both fetches race
+    // Widen the read-modify-write window of the seen map (the property must hold under any interleaving).
+    const get = t.ephemeral.get.bind(t.ephemeral);
+    t.ephemeral.get = async <T,>(key: string) => {
+      const value = await get<T>(key);
+      if (key === 'seen:1') for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      return value;
+    };
+    const regions = await Promise.all([0, 1].map(async (r) => openRegion(t, await regionHandle(t, ids.slice(r * 3, r * 3 + 3).map((id) => bobsArmor(id, id)), { conversationId: '#chan' }), senders.display(1, 10 + r))));
+    const fetched = await Promise.all(regions.map((region, r) => fetchItems(t, region.jobId, [0, 1, 2], senders.display(1, 10 + r))));
+    expect(fetched.flatMap((f) => f.value.items).every((i: any) => i.ok && i.badge.kind === 'firstSeen')).toBe(true);
+    const seen = await t.ephemeral.get<Record<string, string>>('seen:1');
+    expect(Object.keys(seen ?? {}).sort()).toEqual(ids);
+  });
+
   it('mismatch badges: another author than the page shows, another conversation, a repeated message id', async () => {
     const t = await registeredWorld();
     const { parts } = await send(t);
