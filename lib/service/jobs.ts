@@ -249,7 +249,7 @@ export class JobRegistry {
 
   /** A tab closed: forget its page contexts, seen message ids and display jobs (its compose jobs expire on their own). */
   async forgetTab(tabId: number): Promise<void> {
-    const keys = [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`];
+    const keys = [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`, `held:${tabId}` /* an earlier version's index */];
     for (const marker of await this.store.keys(`dtab:${tabId}:`)) {
       const jobId = marker.slice(`dtab:${tabId}:`.length);
       const job = await this.store.get<DisplayJob>(`job:d:${jobId}`);
