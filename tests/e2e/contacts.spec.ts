@@ -125,7 +125,10 @@ test('key change: bob re-registers without a backup; alice sees it before sendin
   // Now it goes out, to bob's new device (approved in the compose frame like any new device).
   // Keyboard activation: in The Lounge's 800 px window the frame's footer sits at the window's edge, where a
   // mouse click at the button's coordinates does not reach it (see the report; the frame layout is issue 5's).
-  await composeFrame(a.page).getByRole('button', { name: 'Check again' }).press('Enter');
+  // The frame re-reads who can read when the worker announces the verification; "Check again" is only there
+  // until it has.
+  const checkAgain = composeFrame(a.page).getByRole('button', { name: 'Check again' });
+  if (await checkAgain.isVisible()) await checkAgain.press('Enter');
   await expect(composeFrame(a.page).locator('[data-warning="keyChanged"]')).toHaveCount(0, { timeout: 30_000 });
   await composeFrame(a.page).getByRole('button', { name: 'Approve 1 new device' }).press('Enter');
   await expect(composeFrame(a.page).locator('.oc-recipients')).toHaveAttribute('data-devices', '2', { timeout: 30_000 });
