@@ -1,18 +1,10 @@
-import type { RecipientView } from '../../lib/api';
+import type { RecipientView } from '../../lib/api/views';
+import { audienceCounts } from '../../lib/api/audience';
 import { neutraliseLabel } from './text';
 
 /** Devices new to this conversation: they need the user's click before they receive anything. */
 export function unapprovedDevices(recipients: readonly RecipientView[]): string[] {
   return recipients.flatMap((r) => r.devices.filter((d) => d.approved === false).map((d) => d.cardId));
-}
-
-export function recipientCounts(recipients: readonly RecipientView[]): { people: number; devices: number; noCard: string[] } {
-  const withCard = recipients.filter((r) => r.state !== 'noCard');
-  return {
-    people: withCard.length,
-    devices: withCard.reduce((n, r) => n + r.devices.filter((d) => d.approved !== false).length, 0),
-    noCard: recipients.filter((r) => r.state === 'noCard').map((r) => r.handle),
-  };
 }
 
 const STATE_LABEL: Record<RecipientView['state'], string> = {
@@ -24,7 +16,7 @@ const STATE_LABEL: Record<RecipientView['state'], string> = {
 
 /** Who will be able to read the message, person by person and device by device. */
 export function Recipients({ recipients, onApprove, approving }: { recipients: readonly RecipientView[]; onApprove?: () => void; approving?: boolean }) {
-  const counts = recipientCounts(recipients);
+  const counts = audienceCounts(recipients);
   const pending = unapprovedDevices(recipients);
   return (
     <>

@@ -4,3 +4,4 @@ export * from './views';
 export { createApiClient, unwrapReply, isApiEnvelope, type ApiClient, type Transport } from './client';
 export { toWireError, fromWireError } from './errors';
 export { parseRequest, isRequestType, LIMITS } from './validate';
+export { audienceCounts } from './audience';

@@ -11,6 +11,7 @@
  * checks -> user activity -> handler. Errors leave as `{code, message}`.
  */
 import { API_TAG, type ApiReply, type ApiRequest, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
+import { audienceCounts } from '../api/audience';
 import type { ComposeJob, DisplayItem, DisplayRegion, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, UserSettings } from '../api/views';
 import { toWireError } from '../api/errors';
 import { parseRequest } from '../api/validate';
@@ -483,10 +484,8 @@ export class OvercryptService {
     if (locked || !status.encryptionOn || !ctx || conversationId === undefined || !status.registered) return status;
     try {
       const recipients = await this.recipients(this.conversationRef(ctx, conversationId));
-      status.recipients = {
-        people: recipients.filter((r) => r.devices.length > 0).length,
-        devices: recipients.reduce((n, r) => n + r.devices.length, 0),
-      };
+      const { people, devices } = audienceCounts(recipients);
+      status.recipients = { people, devices };
       status.warnings = recipientWarnings(recipients);
     } catch (e) {
       if (!isError(e, ErrorCode.Network)) throw e; // offline: status without recipients

@@ -25,7 +25,7 @@ describe('status pushes for chips and compose frames', () => {
     await pageStatus(t);
     const before = statusPushes(t);
     t.world.cards.set('bob@irc', ['c1'.repeat(32)]); // bob re-registered: another key
-    expect((await pageStatus(t)).value.recipients).toEqual({ people: 1, devices: 1 });
+    expect((await pageStatus(t)).value.warnings).toEqual([expect.objectContaining({ kind: 'newDevice', identity: 'bob@irc', cardId: 'c1'.repeat(32) })]);
     expect(statusPushes(t)).toBe(before + 1);
     // The chip re-reads on that push: same answer, no further push (no loop).
     await pageStatus(t);
@@ -42,6 +42,8 @@ describe('status pushes for chips and compose frames', () => {
     await t.call(senders.compose(), { type: 'compose/approve', jobId, cardIds: [BOB_CARD] });
     expect(statusPushes(t)).toBe(before + 1);
     expect((await pageStatus(t)).value.warnings).toEqual([]);
+    // Counted once approved: the chip says who a message reaches, as the compose frame does.
+    expect((await pageStatus(t)).value.recipients).toEqual({ people: 1, devices: 1 });
   });
 
   it("the compose frame's background re-read (approve nothing) does not postpone the auto-lock; a real approval does", async () => {

@@ -67,3 +67,17 @@ describe('toolbarBadge', () => {
     expect(toolbarBadge(rest).text).toBe('on');
   });
 });
+
+describe('audienceCounts (compose frame, chip and toolbar count alike)', () => {
+  const device = (cardId: string, extra: object = {}) => ({ cardId, identity: 'x', fingerprint: 'f', createdAt: 0, ...extra });
+  it('counts approved devices and this browser, and the people they belong to; pending devices and keyless people apart', async () => {
+    const { audienceCounts } = await import('../../../lib/api/audience');
+    const counts = audienceCounts([
+      { identity: 'me@n', handle: 'me', state: 'verified', devices: [device('m1', { thisDevice: true })] },
+      { identity: 'bob@n', handle: 'bob', state: 'firstSeen', devices: [device('b1', { approved: true }), device('b2', { approved: false })] },
+      { identity: 'dan@n', handle: 'dan', state: 'firstSeen', devices: [device('d1', { approved: false })] },
+      { identity: 'eve@n', handle: 'eve', state: 'noCard', devices: [] },
+    ]);
+    expect(counts).toEqual({ people: 2, devices: 2, noCard: ['eve'] });
+  });
+});
