@@ -31,7 +31,10 @@ export function reasonText(reason: string): string {
 
 export type BadgeTone = 'good' | 'neutral' | 'warn' | 'bad';
 
-/** Label and tone of a badge. Reason strings come from the worker; they are still shown as text, neutralised. */
+/**
+ * Label and tone of a badge. Labels are short (the badge sits right after the sender in a one-line chat row); the
+ * full explanation is the title. Reason strings come from the worker; they are still shown as text, neutralised.
+ */
 export function badgeLabel(badge: DisplayBadge): { label: string; tone: BadgeTone; title: string } {
   switch (badge.kind) {
     case 'verified':
@@ -47,16 +50,16 @@ export function badgeLabel(badge: DisplayBadge): { label: string; tone: BadgeTon
           : badge.reason === 'author'
             ? 'the page shows another author'
             : 'repeated message';
-      return { label: `✖ mismatch: ${why}`, tone: 'bad', title: 'The page shows this message somewhere it was not sent to.' };
+      return { label: '✖ mismatch', tone: 'bad', title: `Mismatch: ${why}. The page shows this message somewhere it was not sent to.` };
     }
     case 'couldNotDecrypt':
       return { label: `could not decrypt: ${neutraliseLabel(reasonText(badge.reason), 60)}`, tone: 'bad', title: 'The message cannot be read.' };
     case 'locked':
       return { label: '🔒 locked', tone: 'neutral', title: 'Unlock Overcrypt to read this message.' };
     case 'notForThisDevice':
-      return { label: 'not encrypted for this device', tone: 'neutral', title: 'The sender did not encrypt this message to this browser.' };
+      return { label: 'not for this device', tone: 'neutral', title: 'The sender did not encrypt this message to this browser.' };
     case 'clickToDecrypt':
-      return { label: 'encrypted message', tone: 'neutral', title: 'Overcrypt is not enabled on this site: decrypt on request.' };
+      return { label: 'encrypted', tone: 'neutral', title: 'Overcrypt is not enabled on this site: decrypt on request.' };
     default:
       return { label: 'unknown state', tone: 'bad', title: '' };
   }

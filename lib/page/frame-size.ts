@@ -1,26 +1,46 @@
 /**
- * Size of a display frame, computed from the ciphertext only: a frame that grew or shrank with the decrypt outcome
- * would tell the page whether this user can read a message (and how long the plaintext is). The frame scrolls
- * inside when the text needs more room.
+ * Size of a display frame item, computed from the ciphertext only: a frame that grew or shrank with the decrypt
+ * outcome would tell the page whether this user can read a message (and how long the plaintext is). An item whose
+ * text needs more room scrolls inside its own box (with a visible "more" control, components/frames/DisplayView.tsx).
+ *
+ * The numbers mirror the item's layout in components/frames/frames.css: one chat row like The Lounge's, columns
+ * time | sender + badge | text | pattern chip, the text wrapping in its own column, 13px/18px system font,
+ * 3 px of padding above and below. A message whose text fits one line gets one line of room (24 px).
  */
 
 export interface FrameMetrics {
-  /** Header line (author, badge). */
-  headerPx: number;
   lineHeightPx: number;
-  /** Average character width of the frame's font. */
+  /** Average character width of the frame's font (13px system-ui). */
   charWidthPx: number;
-  paddingPx: number;
+  /** Padding above + below the text line(s). */
+  rowPadPx: number;
+  /** Left border + left and right padding of the row. */
+  rowInsetPx: number;
+  /** Fixed columns before/after the text: time, sender + badge, pattern chip. */
+  timeColPx: number;
+  senderColPx: number;
+  chipColPx: number;
+  /** Gap between two columns (three gaps: time|sender|text|chip). */
+  gapPx: number;
   maxLines: number;
 }
 
 export const DEFAULT_FRAME_METRICS: FrameMetrics = {
-  headerPx: 22,
   lineHeightPx: 18,
-  charWidthPx: 7.5,
-  paddingPx: 12,
+  charWidthPx: 7,
+  rowPadPx: 6,
+  rowInsetPx: 15,
+  timeColPx: 40,
+  senderColPx: 190,
+  chipColPx: 52,
+  gapPx: 8,
   maxLines: 10,
 };
+
+/** Width in CSS pixels of the text column for a row `widthPx` wide. */
+export function textColumnWidth(widthPx: number, m: FrameMetrics = DEFAULT_FRAME_METRICS): number {
+  return Math.max(0, widthPx) - m.rowInsetPx - m.timeColPx - m.senderColPx - m.chipColPx - 3 * m.gapPx;
+}
 
 /** Bytes of ciphertext a message carries besides its plaintext (signed header, recipient entries, tag). */
 export const ENVELOPE_OVERHEAD_BYTES = 255;
@@ -38,11 +58,11 @@ export function estimatedPlaintextBytes(armorChars: number, kind?: number): numb
 }
 
 /**
- * Height in CSS pixels for a frame of `widthPx` showing a message of `armorChars` armor characters of envelope
- * `kind` (both read from the ciphertext).
+ * Height in CSS pixels for one item in a frame of `widthPx` showing a message of `armorChars` armor characters of
+ * envelope `kind` (both read from the ciphertext): whole text lines plus the row padding, one line at least.
  */
 export function displayFrameHeight(armorChars: number, widthPx: number, m: FrameMetrics = DEFAULT_FRAME_METRICS, kind?: number): number {
-  const perLine = Math.max(20, Math.floor((Math.max(widthPx, 0) - m.paddingPx) / m.charWidthPx));
+  const perLine = Math.max(20, Math.floor(textColumnWidth(widthPx, m) / m.charWidthPx));
   const lines = Math.min(m.maxLines, Math.max(1, Math.ceil(estimatedPlaintextBytes(armorChars, kind) / perLine)));
-  return m.headerPx + lines * m.lineHeightPx + m.paddingPx;
+  return lines * m.lineHeightPx + m.rowPadPx;
 }

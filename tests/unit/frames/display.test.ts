@@ -145,7 +145,8 @@ describe('DisplayApp: a region of messages', () => {
     await settle();
     expect(states()).toEqual(['shown', 'failed', 'shown']);
     expect(article(1).querySelector('.oc-body')).toBeNull();
-    expect(article(1).querySelector('.oc-note')!.textContent).toBe('The message cannot be read.');
+    // The badge says it all (it takes the text column too): no note repeating it.
+    expect(article(1).querySelector('.oc-note')).toBeNull();
     expect(article(0).querySelector('.oc-note')).toBeNull();
     expect(badgeOf(1).dataset.badge).toBe('couldNotDecrypt');
     expect(badgeOf(1).dataset.reason).toBe('Tampered');
@@ -182,6 +183,71 @@ describe('DisplayApp: a region of messages', () => {
     await settle();
     // Decrypted or not, nothing changes size.
     expect(articles().map((a) => a.style.height)).toEqual(heights.map((px) => `${px}px`));
+  });
+
+  it('one chat row per item: time, sender + badge and the chip in the header (display: contents), text in its own cell', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [24, 24] } });
+    const io = fakeIntersection();
+    await open(worker, io);
+    await io.show(0, 1);
+    await settle();
+    const a = article(0);
+    const header = a.querySelector('.oc-header')!;
+    // Order of the row's cells: time, sender (+ badge right after it), pattern chip; the text is not in the header.
+    expect([...header.children].map((c) => c.className.split(' ')[0])).toEqual(['oc-time', 'oc-who', 'oc-pattern']);
+    const who = header.querySelector('.oc-who')!;
+    expect([...who.children].map((c) => c.className.split(' ')[0])).toEqual(['oc-author', 'oc-badge']);
+    expect(who.querySelector('.oc-badge')!.getAttribute('title')).toBeTruthy();
+    expect(header.querySelector('.oc-body')).toBeNull();
+    expect(a.querySelector('.oc-text > .oc-body')!.textContent).toBe('message 0');
+  });
+
+  it('text longer than its fixed box: a "more" button scrolls inside the item, which never grows; gone at the end', async () => {
+    const worker = fakeWorker({ region: { heightsPx: [24, 24] }, item: (i) => okItem(i, i === 0 ? 'line one\nline two\nline three' : 'short') });
+    const io = fakeIntersection();
+    // happy-dom lays nothing out: the body's box is given the sizes a browser would compute (3 lines in 18 px).
+    const sizes = new WeakMap<Element, { scrollHeight: number; clientHeight: number }>();
+    const proto = HTMLElement.prototype as unknown as Record<string, unknown>;
+    const saved = ['scrollHeight', 'clientHeight'].map((k) => [k, Object.getOwnPropertyDescriptor(proto, k)] as const);
+    for (const k of ['scrollHeight', 'clientHeight'] as const) {
+      Object.defineProperty(proto, k, {
+        configurable: true,
+        get(this: HTMLElement) {
+          if (!this.classList.contains('oc-body')) return 0;
+          const lines = (this.textContent ?? '').split('\n').length;
+          const s = sizes.get(this) ?? { scrollHeight: lines * 18, clientHeight: 18 };
+          return s[k];
+        },
+      });
+    }
+    try {
+      await open(worker, io);
+      await io.show(0, 1);
+      await settle();
+      const more = () => article(0).querySelector<HTMLButtonElement>('button.oc-more');
+      expect(more()).not.toBeNull();
+      expect(more()!.textContent).toContain('more');
+      expect(article(1).querySelector('button.oc-more')).toBeNull(); // fits: no button
+      const body = article(0).querySelector<HTMLElement>('.oc-body')!;
+      expect(body.textContent).toBe('line one\nline two\nline three'); // the button is not part of the text
+      await act(() => more()!.click());
+      expect(body.scrollTop).toBe(18); // one box further (keeps a line of context when the box is larger)
+      expect(article(0).style.height).toBe('24px');
+      expect(more()).not.toBeNull();
+      await act(() => more()!.click());
+      expect(body.scrollTop).toBe(36); // the end: 54 - 18
+      expect(more()).toBeNull();
+      // Scrolled back up by the user: the button comes back.
+      body.scrollTop = 0;
+      await act(() => body.dispatchEvent(new Event('scroll')));
+      expect(more()).not.toBeNull();
+      expect(articles().map((x) => x.style.height)).toEqual(['24px', '24px']);
+    } finally {
+      for (const [k, d] of saved) {
+        if (d) Object.defineProperty(proto, k, d);
+        else delete proto[k];
+      }
+    }
   });
 
   it('shows the signed time as local HH:MM with the full date in its title', async () => {
