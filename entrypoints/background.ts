@@ -86,6 +86,14 @@ export default defineBackground(() => {
     async lockState(locked: boolean) {
       await chromeApi.action.setIcon({ path: toolbarIcon(locked) });
     },
+    // Per tab: the browser drops these when the tab navigates or closes.
+    async tabBadge(tabId, badge) {
+      await Promise.all([
+        chromeApi.action.setBadgeText({ tabId, text: badge.text }),
+        chromeApi.action.setBadgeBackgroundColor({ tabId, color: badge.color }),
+        chromeApi.action.setTitle({ tabId, title: badge.title }),
+      ]);
+    },
   };
 
   // Our content script on the sites the user or policy enabled (lib/service/site-scripts.ts decides which).

@@ -12,6 +12,7 @@
  */
 import { API_TAG, type ApiReply, type ApiRequest, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
 import { audienceCounts } from '../api/audience';
+import { toolbarBadge, type ToolbarBadge } from './toolbar';
 import type { ComposeJob, DisplayItem, DisplayRegion, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, UserSettings } from '../api/views';
 import { toWireError } from '../api/errors';
 import { parseRequest } from '../api/validate';
@@ -64,6 +65,8 @@ export interface Notifier {
   toExtensionPages(push: PagePush): Promise<void>;
   /** The vault locked or unlocked (toolbar icon; see toolbarIcon). Optional: tests and headless builds skip it. */
   lockState?(locked: boolean): Promise<void>;
+  /** One tab's toolbar badge (lib/service/toolbar.ts). Optional like lockState. */
+  tabBadge?(tabId: number, badge: ToolbarBadge): Promise<void>;
 }
 
 /** Toolbar icon paths (public/icon) for a lock state. */
@@ -389,6 +392,19 @@ export class OvercryptService {
     };
   }
 
+  /**
+   * The toolbar badge of the caller's tab follows what its top frame's content script was last told (content
+   * scripts re-read the status on every status push, so lock, unlock and trust changes reach it too). Never throws,
+   * never waits.
+   */
+  private showOnToolbar(caller: Caller, status: PageStatus, ctx: PageContext | undefined): PageStatus {
+    if (caller.tabId !== undefined && (caller.frameId ?? 0) === 0) {
+      const badge = toolbarBadge(status, ctx?.conversation?.title ?? ctx?.conversation?.id);
+      void this.deps.notifier?.tabBadge?.(caller.tabId, badge).catch(() => undefined);
+    }
+    return status;
+  }
+
   /** Never throws, never waits: the icon is a hint, the status request is the truth. */
   private showLockState(locked: boolean): void {
     void this.deps.notifier?.lockState?.(locked).catch(() => undefined);
@@ -634,11 +650,11 @@ export class OvercryptService {
       await this.deps.ephemeral.set(this.contextKey(caller), ctx);
       // The popup has no page context of its own: it reads the last one reported for the conversation.
       if (ctx.conversation) await this.deps.ephemeral.set(`lastctx:${conversationKey(ctx.host, ctx.conversation.id)}`, ctx);
-      return this.pageStatus(ctx.host, ctx.conversation?.id, ctx);
+      return this.showOnToolbar(caller, await this.pageStatus(ctx.host, ctx.conversation?.id, ctx), ctx);
     },
     'page/status': async (req, caller) => {
       const ctx = await this.contextFor(caller, req.host, req.conversationId);
-      return this.pageStatus(req.host, req.conversationId, ctx);
+      return this.showOnToolbar(caller, await this.pageStatus(req.host, req.conversationId, ctx), ctx);
     },
     'tab/status': async (req): Promise<TabStatus | null> => {
       // The top frame's report: that is where the site adapter runs.
@@ -665,7 +681,8 @@ export class OvercryptService {
       await this.saveUserSettings(
         applyUserPatch(this.user, { conversations: { [conversationKey(req.host, req.conversationId)]: req.on } }, this.effective.locked),
       );
-      return this.pageStatus(req.host, req.conversationId, await this.contextFor(caller, req.host, req.conversationId));
+      const ctx = await this.contextFor(caller, req.host, req.conversationId);
+      return this.showOnToolbar(caller, await this.pageStatus(req.host, req.conversationId, ctx), ctx);
     },
     'armor/found': async (req, caller) => {
       const handle = await this.jobs.openDisplay({

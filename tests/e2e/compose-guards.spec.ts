@@ -10,6 +10,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from '../fixture';
+import type { ExtensionBrowser } from '../fixture/extension-browser';
 import {
   ARMOR_PATTERN,
   COMPOSE_FRAME,
@@ -37,6 +38,21 @@ function overlap(a: Rect, b: Rect): number {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   return Math.max(0, w) * Math.max(0, h);
+}
+
+/** The toolbar button's badge for the tab showing `page` (read in the worker: a page cannot see it). */
+async function toolbarBadge(browser: ExtensionBrowser, page: Page): Promise<{ text: string; title: string }> {
+  const worker = await browser.serviceWorker();
+  return worker.evaluate(async (url) => {
+    type ActionApi = {
+      tabs: { query(q: { url: string }): Promise<Array<{ id?: number }>> };
+      action: { getBadgeText(d: { tabId: number }): Promise<string>; getTitle(d: { tabId: number }): Promise<string> };
+    };
+    const c = (globalThis as unknown as { chrome: ActionApi }).chrome;
+    const [tab] = await c.tabs.query({ url });
+    const tabId = tab!.id!;
+    return { text: await c.action.getBadgeText({ tabId }), title: await c.action.getTitle({ tabId }) };
+  }, page.url().split('#')[0] + '*');
 }
 
 async function box(locator: Locator): Promise<Rect> {
@@ -211,6 +227,8 @@ test("the status chip follows a contact's key change and the verification after 
   const { a } = await startEncryptedChat(stack, { alice, bob }, { verify: true });
   const chip = statusChip(a.page);
   await expect(chip).toHaveText(/^🔒 Encrypted to 2 people · 2 devices$/, { timeout: 30_000 });
+  // The toolbar button says the same for this tab.
+  await expect.poll(() => toolbarBadge(alice, a.page), { timeout: 30_000 }).toEqual({ text: '2', title: expect.stringMatching(/^Overcrypt: encrypted in #\S+ to 2 people \(2 devices\)$/) });
 
   // bob sets up again without a backup: a new identity key for the same account.
   await callApi(bob, { type: 'account/logout', revokeCard: false, confirmWithoutBackup: true });
@@ -221,6 +239,7 @@ test("the status chip follows a contact's key change and the verification after 
   await expect(chip).toHaveAttribute('title', new RegExp(`${BOB}: key changed`), { timeout: 30_000 });
   await expect(chip).toHaveAttribute('data-tone', 'warn');
   await expect(composeFrame(a.page).locator('[data-warning="keyChanged"]')).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => toolbarBadge(alice, a.page), { timeout: 30_000 }).toEqual({ text: '!', title: expect.stringContaining(`${BOB}: key changed`) });
 
   // She verifies bob's new key (the popup's step): the chip drops the key change; bob's new device waits for her
   // approval in the frame, and once approved the chip is plain "encrypted" again.

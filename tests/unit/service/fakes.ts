@@ -18,6 +18,7 @@ import {
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import type { ApiRequest, PagePush, WorkerPush } from '../../../lib/api';
 import type { FetchLike } from '../../../lib/directory/client';
+import type { ToolbarBadge } from '../../../lib/service/toolbar';
 import { FakeClock, TEST_FLOOR, uniqueDbName } from '../vault/fixtures';
 
 export const EXT_ID = 'abcdefghijklmnopabcdefghijklmnop';
@@ -192,6 +193,11 @@ export class RecordingNotifier implements Notifier {
   readonly pagePushes: PagePush[] = [];
   async toExtensionPages(push: PagePush) {
     this.pagePushes.push(push);
+  }
+  /** Last toolbar badge per tab. */
+  readonly badges = new Map<number, ToolbarBadge>();
+  async tabBadge(tabId: number, badge: ToolbarBadge) {
+    this.badges.set(tabId, badge);
   }
 }
 

@@ -81,3 +81,25 @@ describe('audienceCounts (compose frame, chip and toolbar count alike)', () => {
     expect(counts).toEqual({ people: 2, devices: 2, noCard: ['eve'] });
   });
 });
+
+describe('the worker keeps each tab’s toolbar badge current', () => {
+  it('a tab reporting an encrypted conversation gets its count; switching encryption off and locking follow', async () => {
+    const { registeredWorld, reportContext, senders, HOST, openCompose } = await import('./fakes');
+    const t = await registeredWorld(); // #chan with bob (one device, not approved yet), encryption on
+    expect(t.notifier.badges.get(1)).toMatchObject({ text: '!', color: BADGE_COLORS.warn });
+    expect(t.notifier.badges.get(1)!.title).toContain('bob@irc: new device');
+    const { jobId } = await openCompose(t);
+    await t.call(senders.compose(), { type: 'compose/approve', jobId, cardIds: ['b0'.repeat(32)] });
+    await t.call(senders.cs(), { type: 'page/status', host: HOST, conversationId: '#chan' });
+    expect(t.notifier.badges.get(1)).toEqual({ text: '1', color: BADGE_COLORS.on, title: 'Overcrypt: encrypted in #chan to 1 person (1 device)' });
+    await t.call(senders.cs(), { type: 'page/setEncryption', host: HOST, conversationId: '#chan', on: false });
+    expect(t.notifier.badges.get(1)).toMatchObject({ text: 'off' });
+    await t.call(senders.popup(), { type: 'vault/lock' });
+    await reportContext(t);
+    expect(t.notifier.badges.get(1)).toMatchObject({ text: '', title: 'Overcrypt is locked: click to unlock' });
+    // Another tab's report does not touch tab 1's badge.
+    await reportContext(t, 2);
+    expect(t.notifier.badges.has(2)).toBe(true);
+    expect(t.notifier.badges.get(1)!.title).toBe('Overcrypt is locked: click to unlock');
+  });
+});
