@@ -23,6 +23,7 @@ import { displayFrameHeight } from '../../lib/page/frame-size';
 import type { MessageLocator } from '../../lib/page/locator';
 import { groupIntoRegions, REGION_MAX_ITEMS } from '../../lib/page/regions';
 import type { Scheduler } from '../../lib/page/schedule';
+import { holdScroll, scrollContainerOf } from '../../lib/page/scroll-keep';
 import { byViewportDistance } from '../../lib/page/viewport';
 import { isOwnNode, markOwnElement, markOwnFrame } from './own-frames';
 
@@ -39,6 +40,14 @@ export const SCAN_SLICE_MS = 6;
 const REGION_MAX_CHARS = LIMITS.regionTotal / 2;
 const MAX_ITEM_HEIGHT_PX = 4096;
 const MEDIA = 'img, video, iframe, canvas, svg, picture, object, embed';
+/**
+ * Display frames loading at once. Each is an out-of-process document; a page of history makes dozens, and if all
+ * load together the one in view waits behind the others. Regions nearest the viewport get their frames first, the
+ * rest as those finish loading (every region's room is reserved at once all the same).
+ */
+export const MAX_LOADING_FRAMES = 3;
+/** A frame whose `load` never comes (blocked, crashed) stops holding a loading slot after this long. */
+const FRAME_LOAD_TIMEOUT_MS = 4000;
 
 export interface DisplayDeps {
   api: ApiClient;
@@ -52,6 +61,8 @@ export interface DisplayDeps {
   frameUrl(handle: string): string;
   MutationObserver: typeof MutationObserver;
   onIdle?(): void;
+  /** Frames loading at once (default MAX_LOADING_FRAMES). */
+  maxLoadingFrames?: number;
 }
 
 /** An element's inline `display` before we hid it, to put back exactly. */
@@ -80,6 +91,10 @@ interface Region {
   /** Every element we hid for this region, with its previous inline display. */
   hidden: Map<HTMLElement, SavedDisplay>;
   handle?: string;
+  /** Placement order (nearest the viewport first): frames are created in this order. */
+  seq: number;
+  /** Its frame is in the page and loading (holds one of the loading slots until `load`). */
+  loading?: () => void;
   /** Taken down: a handle arriving later is released at once. */
   gone: boolean;
 }
@@ -99,6 +114,12 @@ export class DisplayManager {
   /** Rows whose region the worker refused (locked, unreachable): left visible until the next rescan. */
   private refused = new WeakSet<Element>();
   private stopped = false;
+  /** Regions with a handle waiting for their frame (see MAX_LOADING_FRAMES), and how many frames are loading. */
+  private readonly waitingFrames = new Set<Region>();
+  private loadingFrames = 0;
+  private placed = 0;
+  /** Scroll container of each message list seen (null: the document scrolls), read once per list element. */
+  private readonly listScroller = new WeakMap<Element, Element | null>();
 
   constructor(private readonly deps: DisplayDeps) {
     const win = deps.doc.defaultView;
@@ -253,7 +274,38 @@ export class DisplayManager {
   /** End of a scanner slice: regions the site broke are rebuilt, then this slice's units are grouped and placed. */
   private placeBatch(): void {
     if (this.stopped) return;
-    for (const r of [...this.regions]) if (!this.intact(r)) this.takeDown(r, { rebuild: true });
+    const broken = [...this.regions].filter((r) => !this.intact(r));
+    if (broken.length === 0 && this.batch.size === 0) return;
+    // Message lists keep their place while rows are hidden and frames put in: one that showed its newest message
+    // still does after (The Lounge opens a channel scrolled to the bottom), another keeps its top row in place.
+    const restoreScroll = holdScroll(this.scrollersOf([...broken.map((r) => r.anchor), ...this.batch.keys()]));
+    try {
+      for (const r of broken) this.takeDown(r, { rebuild: true });
+      this.placeUnits();
+    } finally {
+      restoreScroll();
+    }
+  }
+
+  /** The scrolling elements holding these rows (the document's scrolling element for rows in no scrolling list). */
+  private scrollersOf(rows: Iterable<Element>): Element[] {
+    const out = new Set<Element>();
+    const docScroller = this.deps.doc.scrollingElement;
+    for (const row of rows) {
+      const list = row.parentElement;
+      if (!list) continue;
+      let scroller = this.listScroller.get(list);
+      if (scroller === undefined) {
+        scroller = scrollContainerOf(row);
+        this.listScroller.set(list, scroller);
+      }
+      const s = scroller ?? docScroller;
+      if (s) out.add(s);
+    }
+    return [...out];
+  }
+
+  private placeUnits(): void {
     if (this.batch.size === 0) return;
     const units = [...this.batch.values()].flat().map((u) => ({ ...u, members: u.members.filter((m) => m.isConnected) }));
     this.batch.clear();
@@ -303,6 +355,7 @@ export class DisplayManager {
       wrapper,
       mode: hasBareText(anchor) ? 'before' : 'inside',
       hidden: new Map(),
+      seq: this.placed++,
       gone: false,
     };
     region.items = units.map((unit) => ({ unit, heightPx: itemHeight(unit, width), region }));
@@ -331,10 +384,10 @@ export class DisplayManager {
       this.byKey.set(item.unit.key, same);
     }
     this.regions.add(region);
-    void this.request(region, total);
+    void this.request(region);
   }
 
-  private async request(region: Region, heightPx: number): Promise<void> {
+  private async request(region: Region): Promise<void> {
     const { api, host } = this.deps;
     const items = region.items.map(({ unit, heightPx: h }) => {
       const item: FoundArmor = { parts: unit.parts, heightPx: h };
@@ -360,14 +413,49 @@ export class DisplayManager {
       return;
     }
     region.handle = handle;
-    const frame = this.deps.doc.createElement('iframe');
+    this.waitingFrames.add(region);
+    this.pumpFrames();
+  }
+
+  /** Creates frames for waiting regions, placement order first, while fewer than the maximum are loading. */
+  private pumpFrames(): void {
+    const max = this.deps.maxLoadingFrames ?? MAX_LOADING_FRAMES;
+    while (this.loadingFrames < max && this.waitingFrames.size > 0 && !this.stopped) {
+      let next: Region | undefined;
+      for (const r of this.waitingFrames) if (!next || r.seq < next.seq) next = r;
+      this.waitingFrames.delete(next!);
+      if (!next!.gone) this.createFrame(next!);
+    }
+  }
+
+  private createFrame(region: Region): void {
+    const { doc } = this.deps;
+    const heightPx = region.items.reduce((n, i) => n + i.heightPx, 0);
+    const frame = doc.createElement('iframe');
     frame.setAttribute(OWN_ATTR, 'display-frame');
     frame.setAttribute('referrerpolicy', 'no-referrer');
     frame.setAttribute('title', region.items.length === 1 ? 'Overcrypt message' : `Overcrypt messages (${region.items.length})`);
     frame.tabIndex = -1;
     frame.style.cssText = `display:block;border:0;width:100%;height:${heightPx}px;color-scheme:normal;background:transparent;`;
     markOwnFrame(frame);
-    frame.src = this.deps.frameUrl(handle);
+    // One loading slot until the frame's document loaded (or failed to, or the region went away).
+    this.loadingFrames++;
+    const win = doc.defaultView;
+    let timer: number | undefined;
+    const done = () => {
+      if (region.loading !== done) return;
+      region.loading = undefined;
+      frame.removeEventListener('load', done);
+      frame.removeEventListener('error', done);
+      if (timer !== undefined) win?.clearTimeout(timer);
+      this.loadingFrames--;
+      this.pumpFrames();
+    };
+    region.loading = done;
+    frame.addEventListener('load', done);
+    frame.addEventListener('error', done);
+    timer = win?.setTimeout(done, FRAME_LOAD_TIMEOUT_MS);
+    frame.src = this.deps.frameUrl(region.handle!);
     region.wrapper.append(frame);
   }
 
@@ -395,6 +483,8 @@ export class DisplayManager {
     if (r.gone) return;
     r.gone = true;
     this.regions.delete(r);
+    this.waitingFrames.delete(r);
+    r.loading?.();
     for (const item of r.items) {
       const same = this.byKey.get(item.unit.key);
       same?.delete(item);

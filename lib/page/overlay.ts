@@ -1,3 +1,5 @@
+import { holdScroll, pinnedListsAbove } from './scroll-keep';
+
 /**
  * Keeps a frame laid exactly over a page element (the site's compose box): same position and size, following
  * scrolling, resizing and layout changes. The frame is `position: fixed` in a container of ours, so the site's
@@ -60,7 +62,7 @@ export interface RoomEnv {
  * sight). Returns a function that puts the box's own inline styles back.
  */
 export function reserveRoom(box: HTMLElement, heightPx: number, topPadPx: number, env: RoomEnv): () => void {
-  const sticky = scrolledToBottomAbove(box);
+  const restoreScroll = holdScroll(pinnedListsAbove(box));
   const saved = (['min-height', 'padding-top'] as const).map((prop) => ({
     prop,
     value: box.style.getPropertyValue(prop),
@@ -69,22 +71,15 @@ export function reserveRoom(box: HTMLElement, heightPx: number, topPadPx: number
   const pad = Number.parseFloat(env.getComputedStyle(box).paddingTop) || 0;
   box.style.setProperty('min-height', `${Math.round(heightPx)}px`, 'important');
   box.style.setProperty('padding-top', `${Math.round(pad + topPadPx)}px`, 'important');
-  for (const el of sticky) el.scrollTop = el.scrollHeight;
+  restoreScroll();
   return () => {
+    const again = holdScroll(pinnedListsAbove(box));
     for (const s of saved) {
       if (s.value) box.style.setProperty(s.prop, s.value, s.priority);
       else box.style.removeProperty(s.prop);
     }
+    again();
   };
-}
-
-/** Scrollable elements just above `box` (the site's message list) that show their bottom end. */
-function scrolledToBottomAbove(box: HTMLElement): Element[] {
-  const doc = box.ownerDocument;
-  if (typeof doc.elementsFromPoint !== 'function') return [];
-  const r = box.getBoundingClientRect();
-  const stack = doc.elementsFromPoint(r.left + r.width / 2, Math.max(0, r.top - 8));
-  return stack.filter((el) => el.scrollHeight > el.clientHeight + 1 && el.scrollHeight - el.scrollTop - el.clientHeight <= 4);
 }
 
 export interface OverlayEnv {

@@ -239,7 +239,9 @@ describe('DisplayApp: a region of messages', () => {
       expect(more()).toBeNull();
       // Scrolled back up by the user: the button comes back.
       body.scrollTop = 0;
-      await act(() => body.dispatchEvent(new Event('scroll')));
+      await act(() => {
+        body.dispatchEvent(new Event('scroll'));
+      });
       expect(more()).not.toBeNull();
       expect(articles().map((x) => x.style.height)).toEqual(['24px', '24px']);
     } finally {

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiRequest, FoundArmor, RequestOf } from '../../../lib/api';
 import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import { createAdapter, THE_LOUNGE } from '../../../lib/sites';
@@ -485,5 +485,163 @@ describe('content script display regions', () => {
     dm.stop();
     await settled();
     expect(main.innerHTML).toBe(before);
+  });
+});
+
+/** `count` encrypted messages in runs of `run`, a plain message after each run (so each run is a region of its own). */
+function runsOfEncrypted(count: number, run: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(msgArmor(i));
+    if (i % run === run - 1) out.push('plain');
+  }
+  return out;
+}
+
+/**
+ * happy-dom reports every iframe as failed to load the moment it is connected (it loads no pages here): frames made
+ * while this is on report `load`/`error` only when the test says so.
+ */
+function holdFrameLoads() {
+  const doc = document as unknown as { createElement: typeof document.createElement };
+  const original = document.createElement.bind(document);
+  const listeners = new WeakMap<Element, Map<string, Set<EventListener>>>();
+  doc.createElement = ((tag: string, options?: ElementCreationOptions) => {
+    const el = original(tag, options);
+    if (tag === 'iframe') {
+      const own = new Map<string, Set<EventListener>>([['load', new Set()], ['error', new Set()]]);
+      listeners.set(el, own);
+      const add = el.addEventListener.bind(el);
+      const remove = el.removeEventListener.bind(el);
+      el.addEventListener = ((type: string, fn: EventListener, o?: AddEventListenerOptions) =>
+        own.has(type) ? own.get(type)!.add(fn) : add(type, fn, o)) as typeof el.addEventListener;
+      el.removeEventListener = ((type: string, fn: EventListener, o?: EventListenerOptions) =>
+        own.has(type) ? own.get(type)!.delete(fn) : remove(type, fn, o)) as typeof el.removeEventListener;
+    }
+    return el;
+  }) as typeof document.createElement;
+  const restore = () => delete (doc as Partial<typeof doc>).createElement;
+  const fire = (f: Element, type = 'load') => {
+    for (const fn of [...(listeners.get(f)?.get(type) ?? [])]) fn(new Event(type));
+  };
+  return { fire, restore };
+}
+
+describe('content script display regions: frames load a few at a time, nearest the viewport first', () => {
+  let loads: ReturnType<typeof holdFrameLoads>;
+  beforeEach(() => {
+    loads = holdFrameLoads();
+  });
+  afterEach(() => loads.restore());
+
+  it('reserves every region at once, creates frames for the 3 nearest, the next as each one loads', async () => {
+    // 8 regions of 3; the list is scrolled to its newest messages: the last rows are in view, the first far above.
+    const texts = runsOfEncrypted(24, 3);
+    loadLounge(texts.map((html) => ({ from: 'alice', html })));
+    const n = texts.length;
+    fakeRects((_, i) => ({ top: 700 - (n - i) * 100, width: 700 }));
+    const { run, found, dm } = setup();
+    dm.start();
+    await run();
+    expect(found()).toHaveLength(8);
+    // Every region's room is there at once (a wrapper of ours as tall as its items in each region's first row).
+    const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
+    expect(wrappers).toHaveLength(8);
+    for (const w of wrappers) expect(Number.parseInt(w.style.height, 10)).toBeGreaterThan(0);
+    const regionOfFrame = (f: HTMLIFrameElement) => wrappers.indexOf(f.parentElement as HTMLElement);
+    // Only 3 frames, in the 3 regions nearest the viewport (the last three in the page).
+    expect(frames().map(regionOfFrame).sort()).toEqual([5, 6, 7]);
+    // One loads: the next nearest region gets its frame; a failing one frees its slot too.
+    loads.fire(frames().find((f) => regionOfFrame(f) === 7)!);
+    await settled();
+    expect(frames().map(regionOfFrame).sort()).toEqual([4, 5, 6, 7]);
+    loads.fire(frames().find((f) => regionOfFrame(f) === 5)!, 'error');
+    expect(frames().map(regionOfFrame).sort()).toEqual([3, 4, 5, 6, 7]);
+    // A load event again for the same frame (it navigated) does not free a second slot.
+    loads.fire(frames().find((f) => regionOfFrame(f) === 7)!);
+    expect(frames()).toHaveLength(5);
+    for (const f of [...frames()]) loads.fire(f);
+    for (const f of [...frames()]) loads.fire(f);
+    for (const f of [...frames()]) loads.fire(f);
+    expect(frames().map(regionOfFrame).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('a region taken down while its frame loads frees the slot; one waiting for a slot never gets a frame', async () => {
+    const texts = runsOfEncrypted(12, 3);
+    loadLounge(texts.map((html) => ({ from: 'alice', html })));
+    fakeRects((_, i) => ({ top: i * 100, width: 700 })); // the first rows are in view
+    const { run, dm, released } = setup();
+    dm.start();
+    await run();
+    const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
+    expect(wrappers.map((w) => !!w.querySelector('iframe'))).toEqual([true, true, true, false]);
+    // The site removes the rows of the first region (with its loading frame) and of the last (still waiting).
+    const first = wrappers[0]!.closest('.msg')!;
+    const last = wrappers[3]!.closest('.msg')!;
+    first.remove();
+    last.remove();
+    dm.prune();
+    expect(released()).toHaveLength(2);
+    // The freed slot went to nobody else (the waiting one is gone), and nothing is created for the removed region.
+    expect(frames()).toHaveLength(2);
+    expect(last.querySelector('iframe')).toBeNull();
+  });
+});
+
+describe('content script display regions: the message list keeps its place', () => {
+  /** Gives the Lounge page's `.messages` list a box: 200 px of room, rows 20 px (hidden rows 0), our wrappers their height. */
+  function scrollingList(): { list: HTMLElement; maxTop: () => number } {
+    const list = document.querySelector<HTMLElement>('.messages')!;
+    list.style.overflowY = 'auto';
+    let top = 0;
+    const height = () =>
+      [...list.children].reduce((sum, row) => {
+        const r = row as HTMLElement;
+        if (r.style.display === 'none') return sum;
+        const wrapper = r.querySelector<HTMLElement>('div[data-overcrypt="display"]');
+        return sum + (wrapper ? Number.parseInt(wrapper.style.height, 10) : 20);
+      }, 0);
+    const maxTop = () => Math.max(0, height() - 200);
+    Object.defineProperty(list, 'scrollHeight', { configurable: true, get: height });
+    Object.defineProperty(list, 'clientHeight', { configurable: true, get: () => 200 });
+    Object.defineProperty(list, 'scrollTop', {
+      configurable: true,
+      get: () => top,
+      set: (v: number) => {
+        top = Math.min(Math.max(0, v), maxTop());
+      },
+    });
+    return { list, maxTop };
+  }
+
+  it('a list scrolled to its newest message is still at the bottom after the regions are placed', async () => {
+    const texts = [...runsOfEncrypted(60, 20), ...Array.from({ length: 5 }, (_, i) => msgArmor(100 + i))];
+    loadLounge(texts.map((html) => ({ from: 'alice', html })));
+    const n = texts.length;
+    fakeRects((_, i) => ({ top: 700 - (n - i) * 20, width: 700 }));
+    const { list, maxTop } = scrollingList();
+    list.scrollTop = 1e9;
+    const before = list.scrollTop;
+    expect(before).toBe(n * 20 - 200);
+    const { run, dm } = setup();
+    dm.start();
+    await run();
+    expect(frames().length).toBeGreaterThan(0);
+    expect(maxTop()).not.toBe(before); // the list's height changed...
+    expect(list.scrollTop).toBe(maxTop()); // ...and it still shows its end
+  });
+
+  it('a list scrolled elsewhere is not sent to the bottom', async () => {
+    const texts = runsOfEncrypted(60, 20);
+    loadLounge(texts.map((html) => ({ from: 'alice', html })));
+    fakeRects((_, i) => ({ top: i * 20 - 100, width: 700 }));
+    const { list, maxTop } = scrollingList();
+    list.scrollTop = 100;
+    const { run, dm } = setup();
+    dm.start();
+    await run();
+    expect(frames().length).toBeGreaterThan(0);
+    expect(maxTop()).toBeGreaterThan(100);
+    expect(list.scrollTop).toBe(100);
   });
 });
