@@ -37,8 +37,6 @@ import { MetaStore } from '../storage/meta';
 import { SEALED_STORES } from '../storage/schema';
 import { Vault, type Clock, type SessionKeyStore, type VaultHeader, type VaultOptions } from '../vault/vault';
 import type { KdfFloor } from '../vault/kdf';
-import { trimMessageCache } from './cache-bound';
-import { readCachedMany } from './cache-batch';
 import { fetchRegionItems, type RegionDisplayDeps } from './display';
 import type { AccountRecord, ConversationRef, DecryptInput, DecryptResult, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
 import type { EphemeralStore } from './ephemeral';
@@ -514,14 +512,14 @@ export class OvercryptService {
     return {
       cache: {
         get: (digest) => this.cache.get(digest),
-        getMany: (digests) => readCachedMany(this.deps.db, this.vault, digests, this.deps.clock.now()),
+        getMany: (digests) => this.cache.getMany(digests),
         put: (digest, message) => this.cache.put(digest, message),
       },
       ephemeral: this.deps.ephemeral,
       decrypt: (inputs) => this.decryptMany(inputs),
       takeCommitted: (digest) => this.committedToCache.delete(digest),
       trimCache: async () => {
-        await trimMessageCache(this.deps.db, this.cache.limit);
+        await this.cache.trim();
       },
       account: () => this.account(),
       contacts: () => this.deps.engines.contacts.list(this.env),

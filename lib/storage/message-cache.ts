@@ -42,6 +42,42 @@ export class MessageCache {
     return value;
   }
 
+  /**
+   * The cached messages among `digests` (absent ones are missing from the map), for a whole display request: all
+   * read in ONE transaction and their recently-used marks written in ONE more, in the order given (page order).
+   */
+  async getMany(digests: readonly string[]): Promise<Map<string, CachedMessage>> {
+    const out = new Map<string, CachedMessage>();
+    if (digests.length === 0) return out;
+    const tx = this.db.transaction(STORE, 'readonly');
+    const records = (await Promise.all([...digests.map((d) => tx.store.get(d)), tx.done])).slice(0, digests.length) as Array<CacheRecord | undefined>;
+    const found = records.filter((r): r is CacheRecord => r !== undefined);
+    if (found.length === 0) return out;
+    const opened = await Promise.all(found.map((r) => this.sealer.open<CachedMessage>(STORE, r.digest, r.sealed)));
+    found.forEach((r, i) => out.set(r.digest, opened[i]!));
+    const write = this.db.transaction(STORE, 'readwrite');
+    for (const r of found) void write.store.put({ ...r, lastUsed: this.nextStamp() });
+    await write.done;
+    return out;
+  }
+
+  /**
+   * Evicts the least recently used entries beyond the limit; returns how many went. For entries committed outside
+   * `put` (an engine's session step writes the plaintext in the same transaction as the key it consumed).
+   */
+  async trim(): Promise<number> {
+    const excess = (await this.db.count(STORE)) - this.limit;
+    if (excess <= 0) return 0;
+    const tx = this.db.transaction(STORE, 'readwrite');
+    let left = excess;
+    for (let c = await tx.store.index('byLastUsed').openCursor(); c && left > 0; c = await c.continue()) {
+      void c.delete();
+      left--;
+    }
+    await tx.done;
+    return excess - left;
+  }
+
   async put(digest: string, message: CachedMessage): Promise<void> {
     const sealed = await this.sealer.seal(STORE, digest, message);
     const record: CacheRecord = { digest, lastUsed: this.nextStamp(), sealed };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openDB } from 'idb';
 import { openStorage, MIGRATIONS, SEALED_STORES, ciphertextDigest, type Migration } from '../../../lib/storage';
 import { makeHarness, uniqueDbName } from '../vault/fixtures';
+import { MessageCache } from '../../../lib/storage/message-cache';
 import { contains, rawDump } from './raw-dump';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -132,6 +133,34 @@ describe('message cache (LRU)', () => {
     expect(await h.cache.get(digests[2]!)).toBeUndefined();
     expect((await h.cache.get(digests[0]!))?.plaintext).toBe('m0');
     expect((await h.cache.get(digests[6]!))?.plaintext).toBe('m6');
+  });
+
+  it('getMany reads several entries at once, skips absent ones and marks them used in the order given', async () => {
+    const h = await makeHarness({ cacheLimit: 3 });
+    await h.vault.create('pw');
+    const d = await Promise.all(['a', 'b', 'c', 'x'].map((s) => ciphertextDigest([s])));
+    for (const x of d.slice(0, 3)) await h.cache.put(x, { plaintext: `p-${x.slice(0, 4)}`, header: {}, direction: 'received' });
+    const got = await h.cache.getMany([d[1]!, d[3]!, d[0]!]);
+    expect([...got.keys()]).toEqual([d[1], d[0]]);
+    expect(got.get(d[0]!)?.plaintext).toBe(`p-${d[0]!.slice(0, 4)}`);
+    // c is now the least recently used: the next put evicts it, not a or b.
+    await h.cache.put(d[3]!, { plaintext: 'x', header: {}, direction: 'received' });
+    expect(await h.cache.get(d[2]!)).toBeUndefined();
+    expect((await h.cache.getMany([d[0]!, d[1]!])).size).toBe(2);
+  });
+
+  it('trim evicts the least recently used beyond the limit (entries written outside put)', async () => {
+    const h = await makeHarness({ cacheLimit: 2 });
+    await h.vault.create('pw');
+    const d = await Promise.all(['a', 'b', 'c', 'd'].map((s) => ciphertextDigest([s])));
+    // Written the way an engine commit does (no eviction on the way in).
+    const roomy = new MessageCache(h.db, h.vault, h.clock, 100);
+    for (const x of d) await roomy.put(x, { plaintext: x, header: {}, direction: 'received' });
+    expect(await h.cache.count()).toBe(4);
+    expect(await h.cache.trim()).toBe(2);
+    expect(await h.cache.trim()).toBe(0);
+    expect(await h.cache.get(d[0]!)).toBeUndefined();
+    expect((await h.cache.get(d[3]!))?.plaintext).toBe(d[3]);
   });
 
   it('keeps the order of many writes within one clock tick', async () => {
