@@ -5,7 +5,7 @@
  * tests can find it; it is not a security boundary and needs none: page clicks on it are ignored, see isTrusted).
  */
 import type { PageStatus } from '../../lib/api';
-import { composeLayout, followTarget, type OverlayHandle } from '../../lib/page/overlay';
+import { composeLayout, followTarget, reserveStrip, stripAbove, type OverlayHandle } from '../../lib/page/overlay';
 import type { ComposeState } from './compose';
 import { OWN_ATTR } from './display';
 import { CHIP_ROOM_PX, COMPOSE_MIN_HEIGHT_PX } from './compose';
@@ -43,11 +43,25 @@ export function warningLines(s: PageStatus | undefined): string[] {
   );
 }
 
+/** Secure compose is holding room in the site's box (reserveRoom: the chip strip is above its frame, inside the box). */
+export function composeHoldsRoom(c: ComposeState): boolean {
+  return c.kind === 'open' || (c.kind === 'blocked' && c.reason === 'siteBoxChanged');
+}
+
+/**
+ * The chip never lies over the site's message list (a covered display frame hides its security pattern): while
+ * secure compose holds room in the site's box the chip sits in the strip above the compose frame, inside the box;
+ * otherwise (encryption off, locked, compose opening or failed) the chip reserves its own strip right above the
+ * site's box, inside the site's compose area (reserveStrip: the box's top margin grows by the strip).
+ */
 export class StatusChip {
   private readonly host: HTMLElement;
   private readonly button: HTMLButtonElement;
   private overlay: OverlayHandle | undefined;
   private target: Element | undefined;
+  private compose: ComposeState = { kind: 'off' };
+  /** The strip reserved above the site's box while compose holds no room. */
+  private strip: { release: () => void; marginPx: number } | undefined;
 
   constructor(
     private readonly doc: Document,
@@ -71,11 +85,12 @@ export class StatusChip {
     container.append(this.host);
   }
 
-  /** Shows the chip as a strip just above the compose frame (inside the site's box once it has the room), right-aligned. */
+  /** Shows the chip right-aligned in a strip just above the compose frame or the site's box (never over the page's messages). */
   attach(target: Element | null): void {
     if (target === this.target && target?.isConnected) return;
     this.overlay?.stop();
     this.overlay = undefined;
+    this.releaseStrip();
     this.target = target ?? undefined;
     if (!target) {
       this.host.style.display = 'none';
@@ -83,14 +98,34 @@ export class StatusChip {
     }
     Object.assign(this.host.style, { display: 'block', textAlign: 'right', pointerEvents: 'none' });
     this.button.style.pointerEvents = 'auto';
+    this.syncRoom();
     this.overlay = followTarget(this.host, target, {
       win: this.win,
       ResizeObserver: this.win.ResizeObserver,
-      place: (r) => composeLayout(r, COMPOSE_MIN_HEIGHT_PX, CHIP_ROOM_PX).chip,
+      place: (r) => (this.strip ? stripAbove(r, this.strip.marginPx, CHIP_ROOM_PX) : composeLayout(r, COMPOSE_MIN_HEIGHT_PX, CHIP_ROOM_PX).chip),
     });
   }
 
+  /** Reserves the chip's own strip, or gives it back once secure compose holds room (see the class comment). */
+  private syncRoom(): void {
+    const target = this.target;
+    const want = !!target?.isConnected && target instanceof this.win.HTMLElement && !composeHoldsRoom(this.compose);
+    if (want && !this.strip) this.strip = reserveStrip(target as HTMLElement, CHIP_ROOM_PX, this.win);
+    else if (!want) this.releaseStrip();
+    this.overlay?.update();
+  }
+
+  private releaseStrip(): void {
+    const strip = this.strip;
+    this.strip = undefined;
+    if (strip && this.target?.isConnected) strip.release();
+  }
+
   render(model: ChipModel): void {
+    if (model.compose !== this.compose) {
+      this.compose = model.compose;
+      this.syncRoom();
+    }
     const { text, tone } = chipText(model);
     this.button.textContent = text;
     this.button.dataset.tone = tone;
@@ -99,6 +134,7 @@ export class StatusChip {
 
   remove(): void {
     this.overlay?.stop();
+    this.releaseStrip();
     this.host.remove();
   }
 }

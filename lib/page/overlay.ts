@@ -49,9 +49,32 @@ export function composeLayout(r: Box & { bottom: number }, minHeight: number, ch
   };
 }
 
-/** Enough of a window for reserveRoom. */
+/** Enough of a window for reserveRoom / reserveStrip. */
 export interface RoomEnv {
-  getComputedStyle(el: Element): Pick<CSSStyleDeclaration, 'paddingTop'>;
+  getComputedStyle(el: Element): Pick<CSSStyleDeclaration, 'paddingTop'> & Partial<Pick<CSSStyleDeclaration, 'marginTop'>>;
+}
+
+type RoomProp = 'min-height' | 'padding-top' | 'margin-top';
+
+/**
+ * Sets `values` on the box's inline style (!important), keeping message lists above it that showed their newest
+ * message at the bottom (`abovePx`: how far above the box's border box to look for them). Returns the undo, which
+ * keeps them pinned too.
+ */
+function setRoom(box: HTMLElement, values: Partial<Record<RoomProp, string>>, abovePx: () => number): () => void {
+  const props = Object.keys(values) as RoomProp[];
+  const saved = props.map((prop) => ({ prop, value: box.style.getPropertyValue(prop), priority: box.style.getPropertyPriority(prop) }));
+  const restoreScroll = holdScroll(pinnedListsAbove(box, abovePx()));
+  for (const prop of props) box.style.setProperty(prop, values[prop]!, 'important');
+  restoreScroll();
+  return () => {
+    const again = holdScroll(pinnedListsAbove(box, abovePx()));
+    for (const s of saved) {
+      if (s.value) box.style.setProperty(s.prop, s.value, s.priority);
+      else box.style.removeProperty(s.prop);
+    }
+    again();
+  };
 }
 
 /**
@@ -59,27 +82,30 @@ export interface RoomEnv {
  * for the whole, `padding-top` for the chip strip (the site's own placeholder moves under our frame). The site's
  * layout then gives the room to the box, so the message list above ends above our frame instead of behind it.
  * Message lists that were scrolled to the bottom are scrolled to the bottom again (their newest message stays in
- * sight). Returns a function that puts the box's own inline styles back.
+ * sight). Returns a function that puts the box's own inline styles back (keeping pinned lists pinned again).
  */
 export function reserveRoom(box: HTMLElement, heightPx: number, topPadPx: number, env: RoomEnv): () => void {
-  const restoreScroll = holdScroll(pinnedListsAbove(box));
-  const saved = (['min-height', 'padding-top'] as const).map((prop) => ({
-    prop,
-    value: box.style.getPropertyValue(prop),
-    priority: box.style.getPropertyPriority(prop),
-  }));
   const pad = Number.parseFloat(env.getComputedStyle(box).paddingTop) || 0;
-  box.style.setProperty('min-height', `${Math.round(heightPx)}px`, 'important');
-  box.style.setProperty('padding-top', `${Math.round(pad + topPadPx)}px`, 'important');
-  restoreScroll();
-  return () => {
-    const again = holdScroll(pinnedListsAbove(box));
-    for (const s of saved) {
-      if (s.value) box.style.setProperty(s.prop, s.value, s.priority);
-      else box.style.removeProperty(s.prop);
-    }
-    again();
-  };
+  return setRoom(box, { 'min-height': `${Math.round(heightPx)}px`, 'padding-top': `${Math.round(pad + topPadPx)}px` }, () => 8);
+}
+
+/**
+ * A strip of `stripPx` right above the site's compose box, inside the site's compose area (the box's `margin-top`
+ * grows by it): room for the status chip while secure compose is not holding room, so the chip never lies over
+ * the message list. The box's original top margin stays below the strip: the chip goes at
+ * `stripAbove(...)` = from `top - marginTop - stripPx` to `top - marginTop`.
+ */
+export function reserveStrip(box: HTMLElement, stripPx: number, env: RoomEnv): { release: () => void; marginPx: number } {
+  const margin = Number.parseFloat(env.getComputedStyle(box).marginTop ?? '') || 0;
+  let applied = false;
+  const release = setRoom(box, { 'margin-top': `${Math.round(margin + stripPx)}px` }, () => (applied ? margin + stripPx : margin) + 8);
+  applied = true;
+  return { release, marginPx: margin };
+}
+
+/** Where the chip goes in the strip reserveStrip made, for the box's rectangle `r`. */
+export function stripAbove(r: Box, marginPx: number, stripPx: number): Box {
+  return { top: Math.max(0, r.top - marginPx - stripPx), left: r.left, width: r.width, height: Math.max(0, stripPx - 2) };
 }
 
 export interface OverlayEnv {

@@ -83,10 +83,13 @@ export function holdScroll(lists: Iterable<Element>): () => void {
   };
 }
 
-/** Scrollable elements just above `box` (the site's message list, seen from its compose box) that show their bottom end. */
-export function pinnedListsAbove(box: Element): Element[] {
+/**
+ * Scrollable elements just above `box` (the site's message list, seen from its compose box), `abovePx` above its
+ * border box (past a margin of ours), that show their bottom end.
+ */
+export function pinnedListsAbove(box: Element, abovePx = 8): Element[] {
   const doc = box.ownerDocument;
   if (typeof doc.elementsFromPoint !== 'function') return [];
   const r = box.getBoundingClientRect();
-  return doc.elementsFromPoint(r.left + r.width / 2, Math.max(0, r.top - 8)).filter(isPinnedToBottom);
+  return doc.elementsFromPoint(r.left + r.width / 2, Math.max(0, r.top - abovePx)).filter(isPinnedToBottom);
 }
