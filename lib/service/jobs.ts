@@ -9,7 +9,7 @@
  *   job:h:<handle>        -> { kind, jobId }   reference, kept after the claim so the opener can release by handle
  *   job:d:<jobId>         -> DisplayJob
  *   job:c:<jobId>         -> ComposeJobRecord
- *   dtab:<tabId>:<jobId>  -> 1                 display jobs by opener tab (closing the tab drops them at once)
+ *   dtab:<tabId>:<jobId>  -> items             display jobs by opener tab (closing the tab drops them at once)
  */
 import { ErrorCode, OvercryptError } from '../errors';
 import type { ComposeOutput, FoundArmor } from '../api/messages';
@@ -29,6 +29,13 @@ export const HELD_DISPLAY_TTL_MS = 12 * 3600_000;
  * the bound means the same as when every message had its own handle.
  */
 export const MAX_OPEN_DISPLAY_ITEMS = 2_000;
+/**
+ * Display items one tab may hold in regions, claimed or not (claimed regions keep their armor in storage.session
+ * until released, the tab closes or 12 h idle): a page that keeps producing armor its frames claim cannot fill the
+ * session store either. 10,000 items of ~300 B is ~3 MB of the 10 MB quota. The content script releases regions
+ * whose rows the site removed, so a long-running chat stays far below it.
+ */
+export const MAX_TAB_DISPLAY_ITEMS = 10_000;
 export const COMPOSE_IDLE_TTL_MS = 12 * 3600_000;
 /** Outputs kept for the content script to collect (if a push was missed). */
 const MAX_OUTPUTS = 20;
@@ -92,6 +99,8 @@ export class JobRegistry {
    */
   private openItems: number | undefined;
   private loading: Promise<void> | undefined;
+  /** Display items per opener tab (MAX_TAB_DISPLAY_ITEMS); recounted from the tab's markers on first use. */
+  private readonly tabItems = new Map<number, number>();
   /** Handles being claimed right now: a second claim of the same handle in the meantime is refused. */
   private readonly claiming = new Set<string>();
 
@@ -100,6 +109,7 @@ export class JobRegistry {
     private readonly clock: { now(): number },
     private readonly random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n)),
     private readonly maxOpenItems: number = MAX_OPEN_DISPLAY_ITEMS,
+    private readonly maxTabItems: number = MAX_TAB_DISPLAY_ITEMS,
   ) {}
 
   /**
@@ -107,6 +117,11 @@ export class JobRegistry {
    * worker start, at the bound and on the maintenance alarm), never a listing of the store per call.
    */
   async openDisplay(job: Pick<DisplayJob, 'opener' | 'host' | 'conversationId' | 'items'>): Promise<string> {
+    const tab = job.opener.tabId;
+    const inTab = await this.tabCount(tab);
+    if (inTab + job.items.length > this.maxTabItems) {
+      throw new OvercryptError(ErrorCode.RateLimited, 'this tab shows too many encrypted messages; reload it to start over');
+    }
     await this.reserve(job.items.length);
     const handle = this.newId();
     const jobId = this.newId();
@@ -116,13 +131,14 @@ export class JobRegistry {
       await this.store.setMany({
         [`job:h:${handle}`]: { kind: 'display', jobId } satisfies HandleRef,
         [`job:d:${jobId}`]: stripUndefined(record),
-        [`dtab:${job.opener.tabId}:${jobId}`]: 1,
+        [`dtab:${tab}:${jobId}`]: job.items.length,
         [OPEN_COUNT_KEY]: this.openItems,
       });
     } catch (e) {
       this.openItems! -= job.items.length;
       throw e;
     }
+    this.tabItems.set(tab, (this.tabItems.get(tab) ?? inTab) + job.items.length);
     return handle;
   }
 
@@ -249,6 +265,7 @@ export class JobRegistry {
 
   /** A tab closed: forget its page contexts, seen message ids and display jobs (its compose jobs expire on their own). */
   async forgetTab(tabId: number): Promise<void> {
+    this.tabItems.delete(tabId);
     const keys = [...(await this.store.keys(`ctx:${tabId}:`)), `seen:${tabId}`, `held:${tabId}` /* an earlier version's index */];
     for (const marker of await this.store.keys(`dtab:${tabId}:`)) {
       const jobId = marker.slice(`dtab:${tabId}:`.length);
@@ -299,6 +316,7 @@ export class JobRegistry {
     }
     const unique = [...new Set(drop)];
     await this.store.deleteMany(unique);
+    this.tabItems.clear(); // recounted per tab on next use
     this.openItems = open;
     await this.store.set(OPEN_COUNT_KEY, open);
     return unique.filter((k) => k.startsWith('job:')).length;
@@ -313,6 +331,19 @@ export class JobRegistry {
       await this.loading;
     }
     return this.openItems!;
+  }
+
+  private async tabCount(tabId: number): Promise<number> {
+    let n = this.tabItems.get(tabId);
+    if (n === undefined) {
+      n = 0;
+      for (const marker of await this.store.keys(`dtab:${tabId}:`)) {
+        const items = await this.store.get<number>(marker);
+        n += typeof items === 'number' && items > 0 ? items : 1;
+      }
+      this.tabItems.set(tabId, n);
+    }
+    return n;
   }
 
   private async reserve(items: number): Promise<void> {
@@ -334,6 +365,8 @@ export class JobRegistry {
   private async dropDisplay(job: DisplayJob, callerTab: number | undefined): Promise<void> {
     if (job.opener.tabId !== callerTab) return;
     await this.store.deleteMany([`job:d:${job.jobId}`, `job:h:${job.handle}`, `dtab:${job.opener.tabId}:${job.jobId}`]);
+    const inTab = this.tabItems.get(job.opener.tabId);
+    if (inTab !== undefined) this.tabItems.set(job.opener.tabId, Math.max(0, inTab - job.items.length));
     if (!job.boundTo) await this.store.setMany(await this.uncount(job.items.length));
   }
 

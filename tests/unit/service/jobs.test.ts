@@ -39,15 +39,16 @@ describe('job registry', () => {
     const jobs = new JobRegistry(store, new FakeClock());
     for (let i = 0; i < 19; i++) await jobs.openDisplay(region(100));
     const h = await jobs.openDisplay(region(100));
-    expect(store.listings).toBe(0); // no listing per open (the count is kept, not recomputed)
+    // No listing per open: the counts are kept, not recomputed (one recount of the tab's regions per worker start).
+    expect(store.listings).toBe(1);
     await expect(jobs.openDisplay(region(1))).rejects.toMatchObject({ code: 'RateLimited' });
-    expect(store.listings).toBeLessThanOrEqual(2); // one sweep at the bound
+    expect(store.listings).toBeLessThanOrEqual(3); // and one sweep at the bound
     // A restarted worker reads the mirrored count: still full, and still no listing per open.
     const restarted = new JobRegistry(store, new FakeClock());
     const before = store.listings;
     await restarted.claimDisplay(h, frame(1));
     await restarted.openDisplay(region(100));
-    expect(store.listings).toBe(before);
+    expect(store.listings).toBeLessThanOrEqual(before + 1); // the tab's recount, once
     await expect(restarted.openDisplay(region(1))).rejects.toMatchObject({ code: 'RateLimited' });
   });
 
@@ -123,5 +124,29 @@ describe('job registry', () => {
     await expect(jobs.displayForFrame(job.jobId, frame(1))).resolves.toBeDefined();
     clock.advance(13 * 3600_000);
     await expect(jobs.displayForFrame(job.jobId, frame(1))).rejects.toMatchObject({ code: 'NotFound' });
+  });
+});
+
+describe('per-tab bound on display items (claimed regions count too)', () => {
+  it('refuses a tab beyond its items, frees them on release and tab close, and leaves other tabs alone', async () => {
+    const store = new InMemoryEphemeralStore();
+    const jobs = new JobRegistry(store, new FakeClock(), undefined, 1_000, 120);
+    const handles: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const h = await jobs.openDisplay(region(50, 1));
+      await jobs.claimDisplay(h, frame(1, 10 + i)); // claimed: no longer "open", still held by the tab
+      handles.push(h);
+    }
+    await expect(jobs.openDisplay(region(21, 1))).rejects.toMatchObject({ code: 'RateLimited' });
+    await jobs.openDisplay(region(20, 1)); // exactly at the bound
+    await expect(jobs.openDisplay(region(1, 1))).rejects.toMatchObject({ code: 'RateLimited' });
+    await jobs.openDisplay(region(50, 2)); // another tab has its own budget
+    await jobs.release(handles[0]!, cs(1));
+    await jobs.openDisplay(region(50, 1));
+    // A restarted worker recounts the tab from its markers.
+    const restarted = new JobRegistry(store, new FakeClock(), undefined, 1_000, 120);
+    await expect(restarted.openDisplay(region(1, 1))).rejects.toMatchObject({ code: 'RateLimited' });
+    await restarted.forgetTab(1);
+    await restarted.openDisplay(region(100, 1));
   });
 });
