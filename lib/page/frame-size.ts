@@ -32,7 +32,7 @@ export const DEFAULT_FRAME_METRICS: FrameMetrics = {
   rowInsetPx: 15,
   timeColPx: 40,
   senderColPx: 190,
-  chipColPx: 52,
+  chipColPx: 64,
   gapPx: 8,
   maxLines: 10,
 };
