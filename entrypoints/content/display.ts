@@ -24,7 +24,7 @@ import type { MessageLocator } from '../../lib/page/locator';
 import { groupIntoRegions, REGION_MAX_ITEMS } from '../../lib/page/regions';
 import type { Scheduler } from '../../lib/page/schedule';
 import { holdScroll, scrollContainerOf } from '../../lib/page/scroll-keep';
-import { byViewportDistance } from '../../lib/page/viewport';
+import { byViewportDistance, viewportDistance } from '../../lib/page/viewport';
 import { isOwnNode, markOwnElement, markOwnFrame } from './own-frames';
 
 export { isOwnNode } from './own-frames';
@@ -93,6 +93,8 @@ interface Region {
   handle?: string;
   /** Placement order (nearest the viewport first): frames are created in this order. */
   seq: number;
+  /** One of its rows was in the viewport when measured. */
+  inView: boolean;
   /** Its frame is in the page and loading (holds one of the loading slots until `load`). */
   loading?: () => void;
   /** Taken down: a handle arriving later is released at once. */
@@ -111,6 +113,13 @@ export class DisplayManager {
   private readonly batch = new Map<Element, ArmorUnit[]>();
   /** Width of each message row when the scanner last measured it (to size frames without another layout read). */
   private readonly rowWidth = new WeakMap<Element, number>();
+  /** Rows that were in the viewport when the scanner measured them. */
+  private readonly rowInView = new WeakSet<Element>();
+  /**
+   * Regions in the viewport whose frame has not loaded yet: while there are any, only they get frames (the one
+   * the user looks at does not share the machine with frames loading for history far above).
+   */
+  private readonly firstWave = new Set<Region>();
   /** Rows whose region the worker refused (locked, unreachable): left visible until the next rescan. */
   private refused = new WeakSet<Element>();
   private stopped = false;
@@ -132,7 +141,14 @@ export class DisplayManager {
       isApplied: (m) => this.isApplied(m),
       onFound: (f) => this.onFound(f),
       onCleared: (m) => this.onCleared(m),
-      prioritise: (nodes) => byViewportDistance(nodes, win?.innerHeight || 800, (el, r) => this.rowWidth.set(el, r.width)),
+      prioritise: (nodes) => {
+        const h = win?.innerHeight || 800;
+        return byViewportDistance(nodes, h, (el, r) => {
+          this.rowWidth.set(el, r.width);
+          if (viewportDistance(r, h) === 0) this.rowInView.add(el);
+          else this.rowInView.delete(el);
+        });
+      },
       sliceMs: SCAN_SLICE_MS,
       onSliceEnd: () => this.placeBatch(),
       onIdle: deps.onIdle,
@@ -356,8 +372,10 @@ export class DisplayManager {
       mode: hasBareText(anchor) ? 'before' : 'inside',
       hidden: new Map(),
       seq: this.placed++,
+      inView: units.some((u) => this.rowInView.has(u.anchor)),
       gone: false,
     };
+    if (region.inView) this.firstWave.add(region);
     region.items = units.map((unit) => ({ unit, heightPx: itemHeight(unit, width), region }));
     const total = region.items.reduce((n, i) => n + i.heightPx, 0);
     // The whole row, whether the site lays rows out as blocks or flex lines (The Lounge: `.msg` is a flex row on
@@ -417,14 +435,19 @@ export class DisplayManager {
     this.pumpFrames();
   }
 
-  /** Creates frames for waiting regions, placement order first, while fewer than the maximum are loading. */
+  /**
+   * Creates frames for waiting regions, placement order first, while fewer than the maximum are loading; while a
+   * region in the viewport has no loaded frame yet, only regions in the viewport get one.
+   */
   private pumpFrames(): void {
     const max = this.deps.maxLoadingFrames ?? MAX_LOADING_FRAMES;
-    while (this.loadingFrames < max && this.waitingFrames.size > 0 && !this.stopped) {
+    while (this.loadingFrames < max && !this.stopped) {
+      const onlyInView = this.firstWave.size > 0;
       let next: Region | undefined;
-      for (const r of this.waitingFrames) if (!next || r.seq < next.seq) next = r;
-      this.waitingFrames.delete(next!);
-      if (!next!.gone) this.createFrame(next!);
+      for (const r of this.waitingFrames) if ((!onlyInView || r.inView) && (!next || r.seq < next.seq)) next = r;
+      if (!next) return;
+      this.waitingFrames.delete(next);
+      if (!next.gone) this.createFrame(next);
     }
   }
 
@@ -449,6 +472,7 @@ export class DisplayManager {
       frame.removeEventListener('error', done);
       if (timer !== undefined) win?.clearTimeout(timer);
       this.loadingFrames--;
+      this.firstWave.delete(region);
       this.pumpFrames();
     };
     region.loading = done;
@@ -485,6 +509,7 @@ export class DisplayManager {
     this.regions.delete(r);
     this.waitingFrames.delete(r);
     r.loading?.();
+    if (this.firstWave.delete(r)) this.pumpFrames();
     for (const item of r.items) {
       const same = this.byKey.get(item.unit.key);
       same?.delete(item);

@@ -534,7 +534,7 @@ describe('content script display regions: frames load a few at a time, nearest t
   });
   afterEach(() => loads.restore());
 
-  it('reserves every region at once, creates frames for the 3 nearest, the next as each one loads', async () => {
+  it('reserves every region at once; frames first for the regions in view only, then 3 loading at a time, nearest first', async () => {
     // 8 regions of 3; the list is scrolled to its newest messages: the last rows are in view, the first far above.
     const texts = runsOfEncrypted(24, 3);
     loadLounge(texts.map((html) => ({ from: 'alice', html })));
@@ -549,17 +549,19 @@ describe('content script display regions: frames load a few at a time, nearest t
     expect(wrappers).toHaveLength(8);
     for (const w of wrappers) expect(Number.parseInt(w.style.height, 10)).toBeGreaterThan(0);
     const regionOfFrame = (f: HTMLIFrameElement) => wrappers.indexOf(f.parentElement as HTMLElement);
-    // Only 3 frames, in the 3 regions nearest the viewport (the last three in the page).
-    expect(frames().map(regionOfFrame).sort()).toEqual([5, 6, 7]);
-    // One loads: the next nearest region gets its frame; a failing one frees its slot too.
+    // First only the regions in the viewport (the last two: rows 25..31 are in the 768 px window).
+    expect(frames().map(regionOfFrame).sort()).toEqual([6, 7]);
+    // One of them loaded: the other in-view one still loads, nothing else starts yet.
     loads.fire(frames().find((f) => regionOfFrame(f) === 7)!);
-    await settled();
-    expect(frames().map(regionOfFrame).sort()).toEqual([4, 5, 6, 7]);
-    loads.fire(frames().find((f) => regionOfFrame(f) === 5)!, 'error');
+    expect(frames().map(regionOfFrame).sort()).toEqual([6, 7]);
+    // Both done (a failed load frees its slot too): 3 at a time from now on, nearest first.
+    loads.fire(frames().find((f) => regionOfFrame(f) === 6)!, 'error');
     expect(frames().map(regionOfFrame).sort()).toEqual([3, 4, 5, 6, 7]);
+    loads.fire(frames().find((f) => regionOfFrame(f) === 5)!);
+    expect(frames().map(regionOfFrame).sort()).toEqual([2, 3, 4, 5, 6, 7]);
     // A load event again for the same frame (it navigated) does not free a second slot.
     loads.fire(frames().find((f) => regionOfFrame(f) === 7)!);
-    expect(frames()).toHaveLength(5);
+    expect(frames()).toHaveLength(6);
     for (const f of [...frames()]) loads.fire(f);
     for (const f of [...frames()]) loads.fire(f);
     for (const f of [...frames()]) loads.fire(f);
@@ -574,7 +576,8 @@ describe('content script display regions: frames load a few at a time, nearest t
     dm.start();
     await run();
     const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
-    expect(wrappers.map((w) => !!w.querySelector('iframe'))).toEqual([true, true, true, false]);
+    // Rows 0..7 are in the window: regions 0 and 1 get frames first.
+    expect(wrappers.map((w) => !!w.querySelector('iframe'))).toEqual([true, true, false, false]);
     // The site removes the rows of the first region (with its loading frame) and of the last (still waiting).
     const first = wrappers[0]!.closest('.msg')!;
     const last = wrappers[3]!.closest('.msg')!;
@@ -582,8 +585,12 @@ describe('content script display regions: frames load a few at a time, nearest t
     last.remove();
     dm.prune();
     expect(released()).toHaveLength(2);
-    // The freed slot went to nobody else (the waiting one is gone), and nothing is created for the removed region.
+    // Region 1 (in view) still loads: nothing else starts. Once it loaded, region 2 gets its frame, the removed
+    // region 3 never does.
+    expect(frames()).toHaveLength(1);
+    loads.fire(frames()[0]!);
     expect(frames()).toHaveLength(2);
+    expect(wrappers[2]!.querySelector('iframe')).not.toBeNull();
     expect(last.querySelector('iframe')).toBeNull();
   });
 });
