@@ -120,6 +120,9 @@ export class DisplayManager {
    * the user looks at does not share the machine with frames loading for history far above).
    */
   private readonly firstWave = new Set<Region>();
+  /** Regions out of view waiting to send `armor/found` (see flushRequests), and whether one is in flight. */
+  private laterRequests: Region[] = [];
+  private requesting = false;
   /** Rows whose region the worker refused (locked, unreachable): left visible until the next rescan. */
   private refused = new WeakSet<Element>();
   private stopped = false;
@@ -402,7 +405,26 @@ export class DisplayManager {
       this.byKey.set(item.unit.key, same);
     }
     this.regions.add(region);
-    void this.request(region);
+    if (region.inView) void this.request(region);
+    else this.laterRequests.push(region);
+    this.flushRequests();
+  }
+
+  /**
+   * Regions out of view ask the worker for their handle one at a time, and only once the regions in view have
+   * their frames loaded: the worker then opens and decrypts what the user sees without a queue of `armor/found`
+   * for history far away in front of it. Their room is reserved all the same.
+   */
+  private flushRequests(): void {
+    if (this.requesting || this.firstWave.size > 0 || this.stopped) return;
+    let next: Region | undefined;
+    while ((next = this.laterRequests.shift()) && next.gone);
+    if (!next) return;
+    this.requesting = true;
+    void this.request(next).finally(() => {
+      this.requesting = false;
+      this.flushRequests();
+    });
   }
 
   private async request(region: Region): Promise<void> {
@@ -474,6 +496,7 @@ export class DisplayManager {
       this.loadingFrames--;
       this.firstWave.delete(region);
       this.pumpFrames();
+      this.flushRequests();
     };
     region.loading = done;
     frame.addEventListener('load', done);
@@ -509,7 +532,10 @@ export class DisplayManager {
     this.regions.delete(r);
     this.waitingFrames.delete(r);
     r.loading?.();
-    if (this.firstWave.delete(r)) this.pumpFrames();
+    if (this.firstWave.delete(r)) {
+      this.pumpFrames();
+      this.flushRequests();
+    }
     for (const item of r.items) {
       const same = this.byKey.get(item.unit.key);
       same?.delete(item);

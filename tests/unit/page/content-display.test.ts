@@ -543,7 +543,8 @@ describe('content script display regions: frames load a few at a time, nearest t
     const { run, found, dm } = setup();
     dm.start();
     await run();
-    expect(found()).toHaveLength(8);
+    // Only the regions in view asked the worker so far (the rest wait for their frames to load).
+    expect(found()).toHaveLength(2);
     // Every region's room is there at once (a wrapper of ours as tall as its items in each region's first row).
     const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
     expect(wrappers).toHaveLength(8);
@@ -554,8 +555,15 @@ describe('content script display regions: frames load a few at a time, nearest t
     // One of them loaded: the other in-view one still loads, nothing else starts yet.
     loads.fire(frames().find((f) => regionOfFrame(f) === 7)!);
     expect(frames().map(regionOfFrame).sort()).toEqual([6, 7]);
-    // Both done (a failed load frees its slot too): 3 at a time from now on, nearest first.
+    // Both done (a failed load frees its slot too): the others ask the worker one at a time, nearest first, and
+    // get frames 3 at a time.
     loads.fire(frames().find((f) => regionOfFrame(f) === 6)!, 'error');
+    for (let i = 0; i < 10; i++) await settled();
+    expect(found()).toHaveLength(8);
+    const firstRows = wrappers.map((w) => w.closest('.msg')!.id);
+    const askedFor = found().map((c) => firstRows.findIndex((id) => document.getElementById(id)!.textContent!.includes(c.items[0]!.parts[0]!)));
+    expect(askedFor.slice(0, 2).sort()).toEqual([6, 7]);
+    expect(askedFor.slice(2)).toEqual([5, 4, 3, 2, 1, 0]);
     expect(frames().map(regionOfFrame).sort()).toEqual([3, 4, 5, 6, 7]);
     loads.fire(frames().find((f) => regionOfFrame(f) === 5)!);
     expect(frames().map(regionOfFrame).sort()).toEqual([2, 3, 4, 5, 6, 7]);
@@ -572,7 +580,7 @@ describe('content script display regions: frames load a few at a time, nearest t
     const texts = runsOfEncrypted(12, 3);
     loadLounge(texts.map((html) => ({ from: 'alice', html })));
     fakeRects((_, i) => ({ top: i * 100, width: 700 })); // the first rows are in view
-    const { run, dm, released } = setup();
+    const { run, dm, released, found } = setup();
     dm.start();
     await run();
     const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
@@ -584,11 +592,13 @@ describe('content script display regions: frames load a few at a time, nearest t
     first.remove();
     last.remove();
     dm.prune();
-    expect(released()).toHaveLength(2);
-    // Region 1 (in view) still loads: nothing else starts. Once it loaded, region 2 gets its frame, the removed
-    // region 3 never does.
+    expect(released()).toEqual([handleOf(1)]); // the last region had not even asked the worker yet
+    // Region 1 (in view) still loads: nothing else starts. Once it loaded, region 2 asks and gets its frame, the
+    // removed region 3 never does.
     expect(frames()).toHaveLength(1);
     loads.fire(frames()[0]!);
+    await settled();
+    expect(found()).toHaveLength(3);
     expect(frames()).toHaveLength(2);
     expect(wrappers[2]!.querySelector('iframe')).not.toBeNull();
     expect(last.querySelector('iframe')).toBeNull();
