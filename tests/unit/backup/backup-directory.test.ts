@@ -3,21 +3,14 @@
  * password (the directory never sees the backup secret), the sealed blob is uploaded with
  * If-None-Match, and a "new device" logs in, downloads and restores the keys.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCrypto } from '../../../lib/crypto/init';
+import { describe, expect, it } from 'vitest';
 import { exportPrivateKeyBytes, generateDeviceKey, generateIdentityKey } from '../../../lib/cards';
 import { BackupClient, backupContentsFromKeys, deriveLoginPassword, inspectBackup, keysFromBackupContents, openBackup, sealBackup } from '../../../lib/backup';
 import { ErrorCode } from '../../../lib/errors';
-import { call, startTestDirectory, type TestDirectory } from '../../server/support/harness';
+import { call } from '../../server/support/harness';
+import { useTestDirectory } from '../helpers/test-directory';
 
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory();
 
 async function login(identity: string, loginPassword: string): Promise<string> {
   const r = await call(t.url, 'POST', '/v1/session', { body: { identity, password: loginPassword } });

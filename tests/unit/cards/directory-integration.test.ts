@@ -3,20 +3,13 @@
  * SQLite), over real HTTP through our fetch connection: the server must keep our
  * `identity` and `previous` signatures and add its `app` signature.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCrypto } from '../../../lib/crypto/init';
+import { describe, expect, it } from 'vitest';
 import { CardDirectory, exportPublicKeyBase64, generateDeviceKey, generateIdentityKey, isSignedByPrevious } from '../../../lib/cards';
 import { ContactStore, MemoryStorage } from '../../../lib/contacts';
-import { newUser, startTestDirectory, type TestDirectory } from '../../server/support/harness';
+import { newUser } from '../../server/support/harness';
+import { useTestDirectory } from '../helpers/test-directory';
 
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory();
 
 function client(token: string): CardDirectory {
   return new CardDirectory({ apiUrl: t.url, appPublicKey: t.appPublicKey, getToken: async () => token });

@@ -2,23 +2,15 @@
  * Display regions with the real engines: many sender-key messages decrypted in one session step per key
  * (lib/engine/chat.ts decryptChatBatch) — order, gaps, duplicates, a tampered message in the middle, restarts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCrypto } from '../../../lib/crypto/init';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngines } from '../../../lib/engine';
 import { ErrorCode } from '../../../lib/errors';
 import type { SessionKind } from '../../../lib/service';
 import { ciphertextDigest } from '../../../lib/storage/message-cache';
-import { startTestDirectory, type TestDirectory } from '../../server/support/harness';
 import { HOST, openChannel, register, sendMany, show, showRegion, type User } from './support';
+import { useTestDirectory } from '../helpers/test-directory';
 
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory();
 
 /** Flips one base62 character in the middle of the first part's data. */
 function tamper(parts: string[]): string[] {

@@ -4,22 +4,15 @@
  */
 import { ModelSigner, RawSignedModel } from 'virgil-sdk';
 import { VirgilCardCrypto } from 'virgil-crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureCrypto, virgil } from '../../../lib/crypto/init';
 import { CardDirectory, exportPublicKeyBase64, generateDeviceKey } from '../../../lib/cards';
 import { ErrorCode } from '../../../lib/errors';
-import { startTestDirectory, type TestDirectory } from '../../server/support/harness';
 import { contains, rawDump } from '../storage/raw-dump';
 import { as, HOST, ok, openChannel, register, restore, send, show, type User } from './support';
+import { useTestDirectory } from '../helpers/test-directory';
 
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory();
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 

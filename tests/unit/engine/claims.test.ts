@@ -2,19 +2,11 @@
  * A new device of someone we already talk to: only that device's one-time prekey is claimed, not one of each of
  * their other devices (which have sessions already).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCrypto } from '../../../lib/crypto/init';
-import { startTestDirectory, type TestDirectory } from '../../server/support/harness';
+import { describe, expect, it } from 'vitest';
 import { as, ok, openChannel, register, restore, send, show } from './support';
+import { useTestDirectory } from '../helpers/test-directory';
 
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory();
 
 describe('prekey claims when a contact adds a device', () => {
   it("claims only the new device's prekey; the first device keeps its count", async () => {

@@ -3,21 +3,13 @@
  * restart on both sides: bob decrypts every message exactly once, and no (key id, iteration) — no message key — is
  * ever used twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCrypto } from '../../../lib/crypto/init';
+import { describe, expect, it } from 'vitest';
 import { parseGroupMessage } from '../../../lib/senderkeys';
 import { dearmor, EnvelopeKind } from '../../../lib/wire';
-import { startTestDirectory, type TestDirectory } from '../../server/support/harness';
 import { openChannel, register, send, show, type User } from './support';
+import { useTestDirectory } from '../helpers/test-directory';
 
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory();
 
 const PER_TAB = 55;
 

@@ -2,23 +2,17 @@
  * Card mode, the org archive copy, contacts (safety numbers, verification), prekey upkeep, the maintenance alarm,
  * devices and logout — through the real service, engines and directory.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureCrypto, virgil } from '../../../lib/crypto/init';
 import { exportPublicKeyBase64 } from '../../../lib/cards';
 import { openArchiveBlob } from '../../../lib/org';
 import { ErrorCode } from '../../../lib/errors';
-import { call, startTestDirectory, type TestDirectory } from '../../server/support/harness';
+import { call } from '../../server/support/harness';
 import { as, HOST, newBrowser, ok, openChannel, register, restore, send, show } from './support';
+import { useTestDirectory } from '../helpers/test-directory';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory({ config: { adminToken: ADMIN } });
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory({ config: { adminToken: ADMIN } });
 
 describe('card mode (webmail default)', () => {
   it('one signAndEncrypt to every trusted card: bob reads it, a tampered copy fails', async () => {

@@ -3,20 +3,12 @@
  * messages verified; a compose box opened before a key change refuses to send, and after the user verified again
  * it shows the new device to approve.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCrypto } from '../../../lib/crypto/init';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../lib/errors';
-import { startTestDirectory, type TestDirectory } from '../../server/support/harness';
 import { as, HOST, ok, openChannel, register, send, show } from './support';
+import { useTestDirectory } from '../helpers/test-directory';
 
-let t: TestDirectory;
-beforeAll(async () => {
-  await ensureCrypto();
-  t = await startTestDirectory();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestDirectory();
 
 describe('popup flows', () => {
   it('verifying a contact turns the badge of messages shown before verified; taking it back turns them back', async () => {
