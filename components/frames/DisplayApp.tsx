@@ -15,6 +15,8 @@ export interface DisplayAppProps {
   openUnlock?: () => void;
   /** Subscribes to "the vault was unlocked"; returns an unsubscribe. The frame then fetches what is missing. */
   onUnlocked?: (cb: () => void) => () => void;
+  /** Subscribes to "the vault locked"; returns an unsubscribe. The frame then drops what it shows. */
+  onLocked?: (cb: () => void) => () => void;
   /** Items this close (px) to the ones in view are fetched with them in the first request. */
   nearPx?: number;
   /** Epoch ms, for `data-shown-at`. */
@@ -46,7 +48,7 @@ async function openRegion(api: ApiClient, handle: string): Promise<DisplayRegion
  * once, and fills them in as the worker answers (items in view first; region-loader.ts). Locked: "Unlock" and a
  * fetch on the unlock push. Site not enabled: "Decrypt", clickable only while the first item is fully visible.
  */
-export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, nearPx, now, startTimeoutMs }: DisplayAppProps) {
+export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, onLocked, nearPx, now, startTimeoutMs }: DisplayAppProps) {
   const [phase, setPhase] = useState<Phase>({ kind: 'opening' });
   const loader = useRef<RegionLoader | null>(null);
   const container = useRef<HTMLDivElement | null>(null);
@@ -117,6 +119,8 @@ export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, ne
     loader.current?.setInView(inView);
   }, []);
   const fully = useItemVisibility(visibility, container, region?.heightsPx.length ?? 0, onInView);
+
+  useEffect(() => onLocked?.(() => loader.current?.locked()), [onLocked]);
 
   const gate = phase.kind === 'open' ? phase.snapshot.gate : undefined;
   useEffect(() => {

@@ -5,6 +5,7 @@
  *   const loader = new RegionLoader(api, region, (snap) => render(snap), { nearPx: 400, now });
  *   loader.setInView(new Set([3, 4]));   // first visibility report: items 3 and 4 (and near ones) are fetched first
  *   loader.unlocked();                   // the vault was unlocked: fetch what is still missing
+ *   loader.locked();                     // the vault locked: shown plaintext is dropped until the next unlock
  *   loader.reveal();                     // the user clicked "Decrypt" in the frame (site not enabled)
  *
  * Gates: 'ready' fetches; 'locked' waits for `unlocked()` (a fetch answering Locked goes back to it);
@@ -114,6 +115,18 @@ export class RegionLoader {
     if (this.gate !== 'locked') return;
     this.tryUnlock = true;
     void this.pump();
+  }
+
+  /**
+   * The vault locked (the user locked it, or it locked itself after inactivity): what is shown goes away too, so an
+   * unattended screen shows "locked" rather than the conversation. Failed items (no plaintext) stay as they are.
+   */
+  locked(): void {
+    if (this.stopped || this.gate === 'clickToDecrypt') return;
+    this.items.forEach((view, i) => {
+      if (view.state === 'shown' || view.state === 'loading') this.pending.add(i);
+    });
+    this.toGate('locked');
   }
 
   stop(): void {

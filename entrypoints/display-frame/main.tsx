@@ -30,6 +30,16 @@ function onUnlocked(cb: () => void): () => void {
   };
 }
 
+/** Calls `cb` on the worker's "locked" push (auto-lock or the user's lock). */
+function onLocked(cb: () => void): () => void {
+  const listener = (msg: unknown) => {
+    const m = msg as { tag?: string; push?: string; locked?: boolean };
+    if (m?.tag === API_TAG && m.push === 'status/changed' && m.locked === true) cb();
+  };
+  browser.runtime.onMessage.addListener(listener);
+  return () => browser.runtime.onMessage.removeListener(listener);
+}
+
 function openUnlock(): void {
   void browser.tabs.create({ url: browser.runtime.getURL('/popup.html') });
 }
@@ -50,5 +60,5 @@ if (!handle || !isEmbedded(window)) {
     app,
   );
 } else {
-  render(<DisplayApp api={api} handle={handle} visibility={visibility} openUnlock={openUnlock} onUnlocked={onUnlocked} nearPx={nearPx} />, app);
+  render(<DisplayApp api={api} handle={handle} visibility={visibility} openUnlock={openUnlock} onUnlocked={onUnlocked} onLocked={onLocked} nearPx={nearPx} />, app);
 }

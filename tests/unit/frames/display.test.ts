@@ -323,6 +323,38 @@ describe('DisplayApp: a region of messages', () => {
     expect(unlockedCb).toBeUndefined(); // unsubscribed once unlocked
   });
 
+  it('the vault locking drops what is shown (failed items stay); the next unlock shows it again', async () => {
+    let locked = false;
+    const worker = fakeWorker({
+      region: { heightsPx: [52, 52, 52] },
+      item: (i) => {
+        if (locked) throw new OvercryptError(ErrorCode.Locked, 'locked');
+        return i === 2 ? { ok: false, badge: { kind: 'couldNotDecrypt', reason: 'Tampered' } } : okItem(i, `secret ${i}`);
+      },
+    });
+    const io = fakeIntersection();
+    let lockedCb: (() => void) | undefined;
+    let unlockedCb: (() => void) | undefined;
+    await open(worker, io, {
+      onLocked: (cb) => ((lockedCb = cb), () => (lockedCb = undefined)),
+      onUnlocked: (cb) => ((unlockedCb = cb), () => (unlockedCb = undefined)),
+    });
+    await io.show(0, 1, 2);
+    await settle();
+    expect(states()).toEqual(['shown', 'shown', 'failed']);
+    locked = true;
+    await act(() => lockedCb!());
+    await settle();
+    expect(states()).toEqual(['locked', 'locked', 'failed']);
+    expect(root.textContent).not.toContain('secret');
+    expect(root.querySelector('.oc-region')!.getAttribute('data-gate')).toBe('locked');
+    locked = false;
+    await act(() => unlockedCb!());
+    await settle();
+    expect(states()).toEqual(['shown', 'shown', 'failed']);
+    expect(article(1).querySelector('.oc-body')!.textContent).toBe('secret 1');
+  });
+
   it('an unlock signal while still locked (e.g. focus) keeps the locked look without flicker', async () => {
     let locked = true;
     const worker = fakeWorker({
