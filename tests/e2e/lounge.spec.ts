@@ -19,6 +19,7 @@ import {
   ARMOR_PATTERN,
   HIDE_COMPOSE,
   approveRecipients,
+  callApi,
   startEncryptedChat,
   plaintextLeaks,
   LOUNGE_NAMESPACE,
@@ -205,4 +206,19 @@ test('tampered armor (one character changed, sent raw on IRC) shows "could not d
   await expectShown(b.page, { text: next, author: ALICE, badge: 'verified' });
   await expectShown(b.page, { text: original, author: ALICE, badge: 'verified' });
   await expect.poll(async () => (await shownItems(b.page)).map((i) => i.body)).toEqual([original, null, next]);
+});
+
+test('locking the vault takes the plaintext off the screen; unlocking brings it back', async ({ stack, alice, bob }) => {
+  test.skip(!stack.directory, 'needs the directory server');
+  const { a, b } = await startEncryptedChat(stack, { alice, bob });
+  const secret = 'the safe code is 4-8-15';
+  await sendEncrypted(a.page, secret);
+  await expectShown(b.page, { text: secret, author: ALICE, badge: 'verified' });
+
+  await callApi(bob, { type: 'vault/lock' });
+  await expect.poll(async () => (await shownItems(b.page)).map((i) => [i.state, i.body]), { timeout: 30_000 }).toEqual([['locked', null]]);
+  expect(await b.page.locator('body').innerText()).not.toContain(secret);
+
+  await callApi(bob, { type: 'vault/unlock', passphrase: 'bob passphrase' });
+  await expectShown(b.page, { text: secret, author: ALICE, badge: 'verified' });
 });
