@@ -110,6 +110,12 @@ export async function run(): Promise<Metrics> {
       'lounge.history1000.first_frame_placed': { value: history.firstFrameMs, unit: 'ms', target: null, better: 'lower' },
       'lounge.history1000.first_frame_document_parsed': { value: history.firstFrameParsedMs, unit: 'ms', target: null, better: 'lower' },
       'lounge.history1000.first_plaintext': { value: history.firstPlaintextMs, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.first_frame.open_sent': { value: history.firstFrameSteps['oc:open-sent']!, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.first_frame.open_done': { value: history.firstFrameSteps['oc:open-done']!, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.first_frame.fetch_sent': { value: history.firstFrameSteps['oc:fetch-sent']!, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.first_frame.fetch_done': { value: history.firstFrameSteps['oc:fetch-done']!, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.reopened.first_frame.fetch_sent': { value: reopened.firstFrameSteps['oc:fetch-sent']!, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.reopened.first_frame.fetch_done': { value: reopened.firstFrameSteps['oc:fetch-done']!, unit: 'ms', target: null, better: 'lower' },
       'lounge.history1000.newest_item_visible': { value: history.newestVisible, unit: 'count', target: 1, better: 'higher' },
       'lounge.history1000.visible_items_pattern_shown': { value: history.visiblePatternShown, unit: 'count', target: null, better: 'higher' },
       'lounge.history1000.reopened.visible_plaintext': { value: reopened.visibleMs, unit: 'ms', target: 300, better: 'lower' },
@@ -273,9 +279,12 @@ function frameItems(): ItemReport[] {
 }
 
 /** Inside a display frame: when its document started loading and when it was parsed (epoch ms). */
-function frameDocumentTimes(): { start: number; parsed: number } {
+function frameDocumentTimes(): { start: number; parsed: number; marks: Record<string, number> } {
   const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-  return { start: performance.timeOrigin, parsed: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? NaN) };
+  // The frame's own marks (components/frames): its claim and its first fetch, sent and answered (epoch ms).
+  const marks: Record<string, number> = {};
+  for (const m of performance.getEntriesByType('mark')) if (!(m.name in marks)) marks[m.name] = performance.timeOrigin + m.startTime;
+  return { start: performance.timeOrigin, parsed: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? NaN), marks };
 }
 
 /** Items of every display frame of the page (read in the frames' own processes; the host page does no work). */
@@ -334,7 +343,7 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number,
   // Final reading: each frame's items with the frame's place in the page.
   const handles = await page.locator(DISPLAY_FRAME).elementHandles();
   const items: (ItemReport & { visible: boolean })[] = [];
-  const frameDocs: { start: number; parsed: number }[] = [];
+  const frameDocs: { start: number; parsed: number; marks: Record<string, number> }[] = [];
   for (const handle of handles) {
     const at = await handle.evaluate(placement);
     const inside = await handle.contentFrame();
@@ -375,6 +384,10 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number,
     firstPlaintextMs: plaintext.length ? Math.min(...plaintext.map((i) => i.shownAt!)) - navStart : NaN,
     firstFrameMs: host.firstFrameAt,
     firstFrameParsedMs: frameDocs.length ? Math.min(...frameDocs.map((d) => d.parsed)) - navStart : NaN,
+    // The frame parsed first: when it sent its claim, got the region, sent its first fetch, got the items.
+    firstFrameSteps: ((d) => Object.fromEntries(['oc:open-sent', 'oc:open-done', 'oc:fetch-sent', 'oc:fetch-done'].map((k) => [k, (d?.marks[k] ?? NaN) - navStart])))(
+      [...frameDocs].sort((x, y) => x.parsed - y.parsed)[0],
+    ),
     newestVisible: newest?.visible ? 1 : 0,
     visiblePatternShown: visibleItems.filter((i) => i.pattern === 'shown').length,
     visibleMs: visibleDone - navStart,

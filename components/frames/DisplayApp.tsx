@@ -32,10 +32,18 @@ const epochNow = () => performance.timeOrigin + performance.now();
 type Phase = { kind: 'opening' } | { kind: 'refused' } | { kind: 'open'; region: DisplayRegion; snapshot: RegionSnapshot };
 
 /** Claims the region for the handle (one retry if the worker was restarting), or undefined when refused. */
+/** Performance marks in the frame's own timeline (the bench reads them to say where a region's time goes). */
+export function mark(name: string): void {
+  globalThis.performance?.mark?.(name);
+}
+
 async function openRegion(api: ApiClient, handle: string): Promise<DisplayRegion | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      return await api.call({ type: 'display/open', handle });
+      mark('oc:open-sent');
+      const region = await api.call({ type: 'display/open', handle });
+      mark('oc:open-done');
+      return region;
     } catch (e) {
       if (!isError(e, ErrorCode.Network)) return undefined; // NotFound/Forbidden (used, expired, wrong frame) and the rest
     }

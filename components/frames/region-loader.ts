@@ -160,10 +160,12 @@ export class RegionLoader {
         let items: DisplayItem[];
         try {
           const { jobId } = this.region;
+          globalThis.performance?.mark?.('oc:fetch-sent');
           const res = await this.api.call(
             this.revealed ? { type: 'display/fetch', jobId, indices: batch, reveal: true } : { type: 'display/fetch', jobId, indices: batch },
           );
           items = res.items;
+          globalThis.performance?.mark?.('oc:fetch-done');
         } catch (e) {
           if (this.stopped) return;
           for (const i of batch) this.pending.add(i);
