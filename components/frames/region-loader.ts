@@ -161,9 +161,15 @@ export class RegionLoader {
         try {
           const { jobId } = this.region;
           globalThis.performance?.mark?.('oc:fetch-sent');
-          const res = await this.api.call(
-            this.revealed ? { type: 'display/fetch', jobId, indices: batch, reveal: true } : { type: 'display/fetch', jobId, indices: batch },
-          );
+          // Nothing of this batch on screen: the worker serves frames with messages in view first.
+          const background = !batch.some((i) => this.inView.has(i));
+          const res = await this.api.call({
+            type: 'display/fetch',
+            jobId,
+            indices: batch,
+            ...(this.revealed ? { reveal: true } : {}),
+            ...(background ? { background: true } : {}),
+          });
           items = res.items;
           globalThis.performance?.mark?.('oc:fetch-done');
         } catch (e) {

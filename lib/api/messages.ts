@@ -106,9 +106,10 @@ export interface ApiSpec {
   /**
    * Decrypts (or reads from the message cache) the region's items at `indices` (the frame asks for what is in
    * view first). `reveal`: the user clicked to decrypt (needed on sites not enabled, so a page cannot probe who
-   * can read). One answer per index, same order.
+   * can read). `background`: none of these items is in view; the worker answers in-view fetches first. One answer
+   * per index, same order.
    */
-  'display/fetch': { req: { jobId: string; indices: number[]; reveal?: boolean }; res: { items: DisplayItem[] } };
+  'display/fetch': { req: { jobId: string; indices: number[]; reveal?: boolean; background?: boolean }; res: { items: DisplayItem[] } };
   'compose/claim': { req: { handle: string }; res: ComposeJob };
   /** A click in the compose frame approves recipients/devices new to this conversation. */
   'compose/approve': { req: { jobId: string; cardIds: string[] }; res: { recipients: RecipientView[] } };

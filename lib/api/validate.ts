@@ -105,6 +105,7 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
     jobId: nonEmptyShort,
     indices: z.array(z.number().check(z.int(), z.gte(0), z.lt(LIMITS.regionItems))).check(z.minLength(1), z.maxLength(LIMITS.regionItems)),
     reveal: z.optional(z.boolean()),
+    background: z.optional(z.boolean()),
   }),
   'compose/claim': z.strictObject({ handle: nonEmptyShort }),
   'compose/approve': z.strictObject({

@@ -45,6 +45,7 @@ import { runMaintenance, type MaintenanceReport } from './maintenance';
 import { countsAsActivity, PRIVILEGES } from './privileges';
 import { classifySender, type Caller, type SelfIdentity, type SenderInfo } from './senders';
 import { SerialQueues } from './serial-queues';
+import { ViewFirst } from './view-first';
 import { siteSpecsForHost } from './site-specs';
 import { siteScriptHostnames, syncSiteScripts, type SiteScriptRegistry, type SiteScriptSync } from './site-scripts';
 
@@ -117,6 +118,8 @@ export class OvercryptService {
   readonly cache: MessageCache;
   readonly directory: DirectoryClient;
   readonly queues = new SerialQueues();
+  /** display/fetch for items in view before background ones (view-first.ts). */
+  private readonly viewFirst = new ViewFirst();
   readonly jobs: JobRegistry;
   readonly env: EngineEnv;
   private readonly meta: MetaStore;
@@ -728,7 +731,7 @@ export class OvercryptService {
         return { items: req.indices.map(() => ({ ok: false, badge: { kind: 'clickToDecrypt' } })) };
       }
       const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
-      const items = await fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace);
+      const items = await this.viewFirst.run(req.background === true, () => fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace));
       await this.jobs.touchDisplay(job);
       return { items };
     },

@@ -54,6 +54,8 @@ describe('DisplayApp: a region of messages', () => {
     await settle();
     expect(worker.fetches()).toEqual([[6, 7], [0, 1, 2, 3, 4, 5, 8, 9]]);
     expect(worker.api.calls[1]).toEqual({ type: 'display/fetch', jobId: 'job-1', indices: [6, 7] });
+    // The rest is out of view: marked background, so the worker serves in-view fetches of other frames first.
+    expect(worker.api.calls[2]).toEqual({ type: 'display/fetch', jobId: 'job-1', indices: [0, 1, 2, 3, 4, 5, 8, 9], background: true });
     expect(states()).toEqual(range(0, 10).map(() => 'shown'));
     expect(articles().map((a) => a.querySelector('.oc-body')!.textContent)).toEqual(range(0, 10).map((i) => `message ${i}`));
   });
