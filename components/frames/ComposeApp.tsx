@@ -42,6 +42,11 @@ export interface ComposeAppProps {
    * policy changed); returns an unsubscribe. Each one re-reads who can read.
    */
   onStatusPush?: (cb: () => void) => () => void;
+  /**
+   * Subscribes to the vault locking and unlocking; returns an unsubscribe. While locked the draft is kept but not
+   * shown, and nothing can be typed or sent (an unattended screen shows no conversation).
+   */
+  onLockChange?: (cb: (locked: boolean) => void) => () => void;
 }
 
 /**
@@ -67,7 +72,7 @@ type Phase = { kind: 'claiming' } | { kind: 'refused'; reason: string } | { kind
  * The secure compose box: the user types here, not in the site's box. Enter sends (Shift+Enter: newline) straight
  * to the worker; the ciphertext reaches the site through the content script.
  */
-export function ComposeApp({ api, handle, visible, focus, onStatusPush }: ComposeAppProps) {
+export function ComposeApp({ api, handle, visible, focus, onStatusPush, onLockChange }: ComposeAppProps) {
   const [phase, setPhase] = useState<Phase>({ kind: 'claiming' });
   const [recipients, setRecipients] = useState<RecipientView[]>([]);
   const [text, setText] = useState('');
@@ -75,6 +80,8 @@ export function ComposeApp({ api, handle, visible, focus, onStatusPush }: Compos
   const [siteBoxChanged, setSiteBoxChanged] = useState(false);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [vaultLocked, setVaultLocked] = useState(false);
+  useEffect(() => onLockChange?.(setVaultLocked), [onLockChange]);
   const textRef = useRef(text);
   textRef.current = text;
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -246,7 +253,7 @@ export function ComposeApp({ api, handle, visible, focus, onStatusPush }: Compos
   }, [api, job, pending]);
 
   const onKeyDown = (e: KeyboardEvent) => {
-    if (!visible) {
+    if (!visible || vaultLocked) {
       // Keys are refused while the frame is covered: a look-alike laid over part of it must not get them either.
       e.preventDefault();
       return;
@@ -271,9 +278,9 @@ export function ComposeApp({ api, handle, visible, focus, onStatusPush }: Compos
         class="oc-input"
         aria-label={`Encrypted message to ${neutraliseLabel(phase.job.conversation.title ?? phase.job.conversation.id, 60)}`}
         placeholder="Encrypted message (Enter sends, Shift+Enter new line)"
-        value={text}
+        value={vaultLocked ? '' : text}
         autoFocus
-        readOnly={!visible || siteBoxChanged}
+        readOnly={!visible || siteBoxChanged || vaultLocked}
         onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)}
         onKeyDown={onKeyDown}
         onBeforeInput={onBeforeInput}
@@ -295,6 +302,11 @@ export function ComposeApp({ api, handle, visible, focus, onStatusPush }: Compos
             ) : null}
           </div>
         ))}
+        {vaultLocked ? (
+          <div class="oc-warning" data-warning="locked" role="status">
+            Overcrypt is locked: unlock it from the toolbar to go on. Your draft is kept, hidden.
+          </div>
+        ) : null}
         {notice ? <div class="oc-notice">{notice}</div> : null}
       </div>
     </div>

@@ -23,9 +23,19 @@ function onStatusPush(cb: () => void): () => void {
   return () => browser.runtime.onMessage.removeListener(listener);
 }
 
+/** The worker's lock/unlock pushes. */
+function onLockChange(cb: (locked: boolean) => void): () => void {
+  const listener = (msg: unknown) => {
+    const m = msg as { tag?: string; push?: string; locked?: unknown } | undefined;
+    if (m?.tag === API_TAG && m.push === 'status/changed' && typeof m.locked === 'boolean') cb(m.locked);
+  };
+  browser.runtime.onMessage.addListener(listener);
+  return () => browser.runtime.onMessage.removeListener(listener);
+}
+
 function Root({ handle }: { handle: string }) {
   const visible = useFrameVisibility(env);
-  return <ComposeApp api={api} handle={handle} visible={visible} focus={window} onStatusPush={onStatusPush} />;
+  return <ComposeApp api={api} handle={handle} visible={visible} focus={window} onStatusPush={onStatusPush} onLockChange={onLockChange} />;
 }
 
 const handle = handleFromLocation(location);

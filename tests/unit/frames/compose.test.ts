@@ -83,6 +83,27 @@ describe('ComposeApp', () => {
     expect(document.activeElement).toBe(root.querySelector('textarea'));
   });
 
+  it('the vault locking hides the draft and refuses sending; unlocking shows the same draft again', async () => {
+    const api = fakeApi((req) => (req.type === 'compose/claim' ? job() : { messageId: 'm1', parts: 1 }));
+    let lockCb: ((locked: boolean) => void) | undefined;
+    const onLockChange = (cb: (locked: boolean) => void) => ((lockCb = cb), () => (lockCb = undefined));
+    await mount(h(ComposeApp, { api, handle: HANDLE, visible: true, focus: focus as never, onLockChange }), root);
+    const ta = () => root.querySelector('textarea') as HTMLTextAreaElement;
+    await type(ta(), 'half-written secret');
+    await act(() => lockCb!(true));
+    expect(ta().value).toBe('');
+    expect(ta().readOnly).toBe(true);
+    expect(root.textContent).not.toContain('half-written secret');
+    expect(root.querySelector('[data-warning="locked"]')).not.toBeNull();
+    expect(key(ta(), 'Enter').defaultPrevented).toBe(true);
+    await settle();
+    expect(api.calls.filter((c) => c.type === 'compose/submit')).toHaveLength(0);
+    await act(() => lockCb!(false));
+    expect(ta().value).toBe('half-written secret');
+    expect(ta().readOnly).toBe(false);
+    expect(root.querySelector('[data-warning="locked"]')).toBeNull();
+  });
+
   it('Shift+Enter is a newline, not a send', async () => {
     const { api, el } = setup(() => job());
     await mount(el, root);
