@@ -5,11 +5,9 @@
  * frame.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../../lib/api';
 import { composeLayout, reserveRoom } from '../../../lib/page/overlay';
-import { createAdapter, THE_LOUNGE } from '../../../lib/sites';
 import { CHIP_ROOM_PX, COMPOSE_MIN_HEIGHT_PX, ComposeManager } from '../../../entrypoints/content/compose';
-import { fakeApi } from '../frames/support';
+import { loungeComposeManager } from './compose-support';
 import { loadLounge } from './lounge-page';
 
 async function settled(): Promise<void> {
@@ -73,18 +71,7 @@ describe('content script secure compose: room and focus', () => {
     });
     container = document.createElement('div');
     document.documentElement.append(container);
-    const api = fakeApi((req: ApiRequest) => (req.type === 'compose/open' ? { handle: 'H'.repeat(22), jobId: 'job1' } : { outputs: [] }));
-    manager = new ComposeManager({
-      api,
-      doc: document,
-      win: window as unknown as Window & typeof globalThis,
-      adapter: createAdapter(THE_LOUNGE),
-      host: '127.0.0.1:9000',
-      frameUrl: (h) => `chrome-extension://dyn/compose-frame.html#${h}`,
-      composeBox: () => document.getElementById('input'),
-      container: () => container,
-      onState: () => undefined,
-    });
+    ({ manager } = loungeComposeManager(container));
   });
   afterEach(() => manager.close());
 

@@ -1,9 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../../lib/api';
-import { createAdapter, THE_LOUNGE } from '../../../lib/sites';
 import { ComposeManager, type ComposeState } from '../../../entrypoints/content/compose';
 import { fakeApi } from '../frames/support';
+import { loungeComposeManager } from './compose-support';
 import { loadLounge } from './lounge-page';
 
 async function settled(): Promise<void> {
@@ -33,18 +32,7 @@ describe('content script secure compose', () => {
     });
     container = document.createElement('div');
     document.documentElement.append(container);
-    api = fakeApi((req: ApiRequest) => (req.type === 'compose/open' ? { handle: 'H'.repeat(22), jobId: 'job1' } : { outputs: [] }));
-    manager = new ComposeManager({
-      api,
-      doc: document,
-      win: window as unknown as Window & typeof globalThis,
-      adapter: createAdapter(THE_LOUNGE),
-      host: '127.0.0.1:9000',
-      frameUrl: (h) => `chrome-extension://dyn/compose-frame.html#${h}`,
-      composeBox: () => document.getElementById('input'),
-      container: () => container,
-      onState: (s) => states.push(s),
-    });
+    ({ api, manager } = loungeComposeManager(container, (s) => states.push(s)));
   });
   afterEach(() => manager.close());
 
