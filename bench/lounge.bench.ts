@@ -107,6 +107,10 @@ export async function run(): Promise<Metrics> {
       'lounge.history1000.items_failed': { value: history.itemsFailed, unit: 'count', target: 0, better: 'lower' },
       'lounge.history1000.visible_items': { value: history.visibleCount, unit: 'count', target: null, better: 'higher' },
       // Diagnostics: where the time goes, and what the user sees at the end.
+      'lounge.history1000.host_dom_content_loaded': { value: history.hostDomContentLoadedMs, unit: 'ms', target: null, better: 'lower' },
+      'lounge.history1000.first_region_placed': { value: history.firstRegionPlacedMs, unit: 'ms', target: null, better: 'lower' },
+      ...Object.fromEntries(Object.entries(history.worker).map(([k, v]) => [`lounge.history1000.worker.${k.replace(/[:/]/g, '_')}`, { value: v, unit: 'ms', target: null, better: 'lower' as const }])),
+      ...Object.fromEntries(Object.entries(reopened.worker).map(([k, v]) => [`lounge.history1000.reopened.worker.${k.replace(/[:/]/g, '_')}`, { value: v, unit: 'ms', target: null, better: 'lower' as const }])),
       'lounge.history1000.first_frame_placed': { value: history.firstFrameMs, unit: 'ms', target: null, better: 'lower' },
       'lounge.history1000.first_frame_document_parsed': { value: history.firstFrameParsedMs, unit: 'ms', target: null, better: 'lower' },
       'lounge.history1000.first_plaintext': { value: history.firstPlaintextMs, unit: 'ms', target: null, better: 'lower' },
@@ -241,12 +245,13 @@ for(const t of ['keydown','keypress'])box.addEventListener(t,(e)=>{if(e.key==='E
 
 /** Main world of the history page: long tasks and when our first frame went in. */
 function recordHostPage(): void {
-  const w = window as unknown as { __ocTasks: { start: number; duration: number }[]; __ocFirstFrameAt?: number };
+  const w = window as unknown as { __ocTasks: { start: number; duration: number }[]; __ocFirstFrameAt?: number; __ocFirstRegionAt?: number };
   w.__ocTasks = [];
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) w.__ocTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
   const seen = new MutationObserver(() => {
+    if (w.__ocFirstRegionAt === undefined && document.querySelector('[data-overcrypt="display"]')) w.__ocFirstRegionAt = performance.now();
     if (w.__ocFirstFrameAt !== undefined || !document.querySelector('iframe[data-overcrypt="display-frame"]')) return;
     w.__ocFirstFrameAt = performance.now();
     seen.disconnect(); // the bench's own observer stops working on the host page once it has its answer
@@ -362,9 +367,16 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number,
     await handle.dispose();
   }
   const host = await page.evaluate(() => {
-    const w = window as unknown as { __ocTasks: { start: number; duration: number }[]; __ocFirstFrameAt?: number };
-    return { tasks: w.__ocTasks, firstFrameAt: w.__ocFirstFrameAt ?? 0 };
+    const w = window as unknown as { __ocTasks: { start: number; duration: number }[]; __ocFirstFrameAt?: number; __ocFirstRegionAt?: number };
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    return { tasks: w.__ocTasks, firstFrameAt: w.__ocFirstFrameAt ?? 0, firstRegionAt: w.__ocFirstRegionAt ?? NaN, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN };
   });
+  // The worker's own record of each request (test builds: entrypoints/background.ts `trace`), from this navigation on.
+  const workerTrace = await bob
+    .serviceWorker()
+    .then((w) => w.evaluate(() => (globalThis as unknown as { __ocTrace?: Array<[string, number]> }).__ocTrace ?? []))
+    .catch(() => [] as Array<[string, number]>);
+  const firstInWorker = (name: string) => (workerTrace.find(([n, at]) => n === name && at >= navStart)?.[1] ?? NaN) - navStart;
   await page.screenshot({ path: `${ARTIFACTS}/${shot}.png` }).catch(() => undefined);
   // What the start of the history looks like too (after the measurement: scrolling changes nothing measured).
   await page.evaluate(() => document.querySelector('#chat .messages')?.scrollTo(0, 0));
@@ -387,6 +399,11 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number,
     // The frame parsed first: when it sent its claim, got the region, sent its first fetch, got the items.
     firstFrameSteps: ((d) => Object.fromEntries(['oc:open-sent', 'oc:open-done', 'oc:fetch-sent', 'oc:fetch-done'].map((k) => [k, (d?.marks[k] ?? NaN) - navStart])))(
       [...frameDocs].sort((x, y) => x.parsed - y.parsed)[0],
+    ),
+    hostDomContentLoadedMs: host.domContentLoaded,
+    firstRegionPlacedMs: host.firstRegionAt,
+    worker: Object.fromEntries(
+      ['in:page/status', 'out:page/status', 'in:page/context', 'in:armor/found', 'out:armor/found', 'in:display/open', 'in:display/fetch', 'out:display/fetch'].map((k) => [k, firstInWorker(k)]),
     ),
     newestVisible: newest?.visible ? 1 : 0,
     visiblePatternShown: visibleItems.filter((i) => i.pattern === 'shown').length,

@@ -38,6 +38,22 @@ declare const __OVERCRYPT_TEST_BUILD__: boolean;
 /** TEST builds only: storage.session key holding a clock offset (ms) that tests write from an extension page. */
 const TEST_CLOCK_OFFSET_KEY = 'overcryptTestClockOffsetMs';
 
+/**
+ * TEST builds only: when each API request arrived and was answered (epoch ms), for the benches to see where a
+ * page's time goes in the worker (read through the worker's `__ocTrace`). Bounded; compiled out of release bundles.
+ */
+const TRACE_MAX = 5_000;
+function trace(name: string): void {
+  if (typeof __OVERCRYPT_TEST_BUILD__ === 'undefined' || !__OVERCRYPT_TEST_BUILD__) return;
+  const g = globalThis as unknown as { __ocTrace?: Array<[string, number]> };
+  const list = (g.__ocTrace ??= []);
+  if (list.length < TRACE_MAX) list.push([name, performance.timeOrigin + performance.now()]);
+}
+function traceType(request: unknown): string {
+  const t = (request as { type?: unknown } | undefined)?.type;
+  return typeof t === 'string' ? t : '?';
+}
+
 /** The real engines (lib/engine: cards, contacts, x3dh, ratchet, sender keys, card mode, backup). */
 function createEngines(): Engines {
   return createRealEngines();
@@ -151,7 +167,11 @@ export default defineBackground(() => {
     if (!isApiEnvelope(message)) return false;
     void (async () => {
       const s = await service;
-      sendResponse(await s.handle(message.request, sender as SenderInfo));
+      const type = traceType(message.request);
+      trace(`in:${type}`);
+      const reply = await s.handle(message.request, sender as SenderInfo);
+      trace(`out:${type}`);
+      sendResponse(reply);
     })().catch(() => sendResponse({ ok: false, error: { code: 'Internal', message: 'the worker could not start' } }));
     return true; // answer asynchronously
   });
