@@ -14,7 +14,7 @@
  *
  * OVERCRYPT_BENCH_HISTORY (default 1000) and OVERCRYPT_BENCH_SENDS (default 30) scale it down for quick runs.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, type Page } from '@playwright/test';
@@ -383,6 +383,16 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number,
   await page.screenshot({ path: `${ARTIFACTS}/${shot}-top.png` }).catch(() => undefined);
   await page.close();
 
+  if (process.env.OVERCRYPT_BENCH_DUMP) {
+    // Raw timelines for digging (ms from navigation): every frame's document and marks, every worker request.
+    const rel = (t: number) => Math.round(t - navStart);
+    const dump = {
+      host: { ...host, tasks: undefined },
+      frames: frameDocs.map((d) => ({ start: rel(d.start), parsed: rel(d.parsed), marks: Object.fromEntries(Object.entries(d.marks).map(([k, v]) => [k, rel(v)])) })),
+      worker: workerTrace.filter(([, at]) => at >= navStart).map(([n, at]) => [n, rel(at)]),
+    };
+    writeFileSync(`${process.env.OVERCRYPT_BENCH_DUMP}-${shot}.json`, JSON.stringify(dump, null, 1));
+  }
   const done = items.filter(terminal);
   const plaintext = items.filter((i) => terminal(i) && i.state === 'shown');
   const visibleItems = items.filter((i) => i.visible);

@@ -125,7 +125,7 @@ export default defineBackground(() => {
           id: siteScriptId(h),
           matches: siteScriptMatches(h),
           js: [CONTENT_SCRIPT_FILE],
-          runAt: 'document_idle' as const,
+          runAt: 'document_start' as const, // as the static one (entrypoints/content/index.ts)
           allFrames: false,
           persistAcrossSessions: true,
         })),

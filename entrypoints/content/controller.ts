@@ -11,6 +11,7 @@ import type { SiteAdapter } from '../../lib/sites';
 import { ComposeManager, type ComposeState } from './compose';
 import { DisplayManager, OWN_ATTR } from './display';
 import { locatorFor, readPageContext, type PageConversation } from './site';
+import type { SpareFrame } from './spare-frame';
 import { StatusChip } from './status-chip';
 
 export interface PageDeps {
@@ -24,6 +25,8 @@ export interface PageDeps {
   onPush(cb: (push: WorkerPush) => void): () => void;
   /** How often the page context is re-read (ms). */
   contextPollMs?: number;
+  /** A display frame loaded ahead for the first region (spare-frame.ts). */
+  spare?: SpareFrame;
 }
 
 const EDITABLE = 'textarea, [contenteditable=""], [contenteditable="true"], [contenteditable="plaintext-only"]';
@@ -165,6 +168,7 @@ export class PageController {
       conversationId: () => this.conversation?.id,
       frameUrl: (h) => this.deps.frameUrl('display', h),
       MutationObserver: win.MutationObserver,
+      spare: this.deps.spare,
     });
     this.display.start();
   }

@@ -26,6 +26,7 @@ import type { Scheduler } from '../../lib/page/schedule';
 import { holdScroll, scrollContainerOf } from '../../lib/page/scroll-keep';
 import { byViewportDistance, viewportDistance } from '../../lib/page/viewport';
 import { isOwnNode, markOwnElement, markOwnFrame } from './own-frames';
+import type { SpareFrame } from './spare-frame';
 
 export { isOwnNode } from './own-frames';
 
@@ -63,6 +64,8 @@ export interface DisplayDeps {
   onIdle?(): void;
   /** Frames loading at once (default MAX_LOADING_FRAMES). */
   maxLoadingFrames?: number;
+  /** A display frame loaded ahead: the next region to get a frame takes it instead of loading one. */
+  spare?: SpareFrame;
 }
 
 /** An element's inline `display` before we hid it, to put back exactly. */
@@ -324,22 +327,32 @@ export class DisplayManager {
     return [...out];
   }
 
+  /**
+   * At the end of a slice, the regions holding a message in view are placed at once (a run of messages partly on
+   * screen stays one region). The other messages wait in the batch until the scanner has read everything or
+   * REGION_MAX_ITEMS of them gathered: history far away goes into few large regions, and every frame costs a
+   * document load in the extension's one renderer process.
+   */
   private placeUnits(): void {
     if (this.batch.size === 0) return;
     const units = [...this.batch.values()].flat().map((u) => ({ ...u, members: u.members.filter((m) => m.isConnected) }));
-    this.batch.clear();
+    const waitingOutOfView = units.filter((u) => !this.rowInView.has(u.anchor)).length;
+    const placeAll = this.scanner.pending === 0 || waitingOutOfView >= REGION_MAX_ITEMS;
+    if (!placeAll && waitingOutOfView === units.length) return;
     const groups = groupIntoRegions(units, {
       maxItems: REGION_MAX_ITEMS,
       separates: (el) => this.separates(el),
       weight: (u) => u.armorChars,
       maxWeight: REGION_MAX_CHARS,
     });
+    const now = placeAll ? groups : groups.filter((g) => g.some((u) => this.rowInView.has(u.anchor)));
+    for (const group of now) for (const u of group) this.batch.delete(u.anchor);
     // The scanner works nearest the viewport first (it sorts by the rows' rectangles), so the batch is in that
     // order: a region goes as early as its first-found message. No layout is read here: a row's width comes from
     // the scanner's reading of its rectangle.
     const arrival = new Map<Element, number>();
     units.forEach((u, i) => arrival.set(u.anchor, Math.min(arrival.get(u.anchor) ?? i, i)));
-    const ordered = groups
+    const ordered = now
       .map((group) => ({ group, first: Math.min(...group.map((u) => arrival.get(u.anchor) ?? 0)) }))
       .sort((a, b) => a.first - b.first);
     // Rows never measured (rare: a rebuilt region's row) are read all together before any write.
@@ -411,12 +424,12 @@ export class DisplayManager {
   }
 
   /**
-   * Regions out of view ask the worker for their handle one at a time, and only once the regions in view have
-   * their frames loaded: the worker then opens and decrypts what the user sees without a queue of `armor/found`
-   * for history far away in front of it. Their room is reserved all the same.
+   * Regions out of view ask the worker for their handle one at a time, after the regions in view asked: the worker
+   * starts decrypting each region as it learns of it (background work after what is in view), so history far away
+   * is being opened while the frame in view loads. Their frames wait for the first wave all the same.
    */
   private flushRequests(): void {
-    if (this.requesting || this.firstWave.size > 0 || this.stopped) return;
+    if (this.requesting || this.stopped) return;
     let next: Region | undefined;
     while ((next = this.laterRequests.shift()) && next.gone);
     if (!next) return;
@@ -435,6 +448,7 @@ export class DisplayManager {
       return item;
     });
     const req: RequestOf<'armor/found'> = { type: 'armor/found', host, items };
+    if (region.inView) req.inView = true;
     const conversationId = this.deps.conversationId();
     if (conversationId) req.conversationId = conversationId;
     let handle: string;
@@ -467,7 +481,12 @@ export class DisplayManager {
       const onlyInView = this.firstWave.size > 0;
       let next: Region | undefined;
       for (const r of this.waitingFrames) if ((!onlyInView || r.inView) && (!next || r.seq < next.seq)) next = r;
-      if (!next) return;
+      if (!next) {
+        // Nothing waits: load a spare for the next region (a new message, history loaded by scrolling up).
+        const quiet = this.loadingFrames === 0 && this.waitingFrames.size === 0 && !this.requesting && this.laterRequests.length === 0 && this.batch.size === 0;
+        if (quiet) this.deps.spare?.prepare();
+        return;
+      }
       this.waitingFrames.delete(next);
       if (!next.gone) this.createFrame(next);
     }
@@ -476,13 +495,21 @@ export class DisplayManager {
   private createFrame(region: Region): void {
     const { doc } = this.deps;
     const heightPx = region.items.reduce((n, i) => n + i.heightPx, 0);
-    const frame = doc.createElement('iframe');
+    const spare = this.deps.spare?.take(region.wrapper);
+    const frame = spare?.frame ?? doc.createElement('iframe');
     frame.setAttribute(OWN_ATTR, 'display-frame');
     frame.setAttribute('referrerpolicy', 'no-referrer');
     frame.setAttribute('title', region.items.length === 1 ? 'Overcrypt message' : `Overcrypt messages (${region.items.length})`);
     frame.tabIndex = -1;
     frame.style.cssText = `display:block;border:0;width:100%;height:${heightPx}px;color-scheme:normal;background:transparent;`;
     markOwnFrame(frame);
+    if (spare?.loaded) {
+      // Its document is there: the handle arrives as a fragment change (no load, no loading slot).
+      frame.src = this.deps.frameUrl(region.handle!);
+      this.firstWave.delete(region);
+      this.pumpFrames();
+      return;
+    }
     // One loading slot until the frame's document loaded (or failed to, or the region went away).
     this.loadingFrames++;
     const win = doc.defaultView;
@@ -503,7 +530,7 @@ export class DisplayManager {
     frame.addEventListener('error', done);
     timer = win?.setTimeout(done, FRAME_LOAD_TIMEOUT_MS);
     frame.src = this.deps.frameUrl(region.handle!);
-    region.wrapper.append(frame);
+    if (!spare) region.wrapper.append(frame);
   }
 
   /** The frame is in place in the region's first row (or right before it). */

@@ -12,10 +12,14 @@ import { browser } from 'wxt/browser';
 import { API_TAG, createApiClient, type WorkerPush } from '../../lib/api';
 import { createSiteRegistry } from '../../lib/sites';
 import { PageController } from './controller';
+import { OWN_ATTR } from './display';
+import { SpareFrame } from './spare-frame';
 
 export default defineContentScript({
   matches: ['http://127.0.0.1/*', 'http://localhost/*'],
-  runAt: 'document_idle',
+  // document_start: the worker hears of the page (and fetches the mailbox) and a display frame starts loading while
+  // the page itself is still being parsed; the controller starts once the DOM is there.
+  runAt: 'document_start',
   allFrames: false,
   main(ctx) {
     // Injected again into an open tab (the worker does that when a site is enabled): WXT's context invalidates the
@@ -31,6 +35,7 @@ export default defineContentScript({
       return () => browser.runtime.onMessage.removeListener(listener);
     };
 
+    const spare = new SpareFrame(document, () => browser.runtime.getURL(pages.display), OWN_ATTR);
     let controller: PageController | undefined;
     let specsKey: string | undefined;
     let stopped = false;
@@ -46,17 +51,25 @@ export default defineContentScript({
         adapter: createSiteRegistry({ extraSpecs }).forPage(document),
         frameUrl: (kind, handle) => `${browser.runtime.getURL(pages[kind] as '/compose-frame.html')}#${handle}`,
         onPush,
+        spare,
       });
       void controller.start();
     };
     const policySpecs = async (): Promise<string[]> => {
       try {
-        return (await api.call({ type: 'page/status', host: location.host })).extraSiteAdapters ?? [];
+        const status = await api.call({ type: 'page/status', host: location.host });
+        // Only where frames will show plaintext without a click: elsewhere a frame of ours waits for a region.
+        if (status.siteEnabled && status.registered && !status.locked && !stopped) spare.prepare();
+        return status.extraSiteAdapters ?? [];
       } catch {
         return []; // worker unreachable: built-in adapters; the next settings/changed push retries
       }
     };
-    void policySpecs().then(startWith);
+    const domReady = new Promise<void>((resolve) => {
+      if (document.readyState !== 'loading') resolve();
+      else document.addEventListener('DOMContentLoaded', () => resolve(), { once: true });
+    });
+    void Promise.all([policySpecs(), domReady]).then(([specs]) => startWith(specs));
     const unsubscribe = onPush((push) => {
       if (push.push === 'settings/changed') void policySpecs().then(startWith);
     });
@@ -64,6 +77,7 @@ export default defineContentScript({
       stopped = true;
       unsubscribe();
       controller?.stop();
+      spare.discard();
     });
   },
 });

@@ -9,7 +9,7 @@ import { browser } from 'wxt/browser';
 import { createApiClient } from '../../lib/api/client';
 import { API_TAG } from '../../lib/api/messages';
 import { DisplayApp } from '../../components/frames/DisplayApp';
-import { handleFromLocation, isEmbedded } from '../../components/frames/handle';
+import { handleFromLocation, isEmbedded, isSpare, nextHandle } from '../../components/frames/handle';
 import '../../components/frames/frames.css';
 
 const api = createApiClient((m) => browser.runtime.sendMessage(m));
@@ -48,17 +48,23 @@ function openUnlock(): void {
 // (rootMargin does not apply to a cross-origin iframe's implicit root, so the frame cannot ask the browser.)
 const nearPx = Math.round((window.screen?.availHeight || 800) / 2);
 
-const handle = handleFromLocation(location);
-// Drop the handle from the address so nothing else in this document can read it later.
-history.replaceState(null, '', location.pathname);
-const app = document.getElementById('app')!;
-if (!handle || !isEmbedded(window)) {
+function refuse(): void {
   render(
     <div class="oc-region" data-gate="refused">
       <div class="oc-refused">Overcrypt: nothing to show.</div>
     </div>,
     app,
   );
-} else {
+}
+
+function show(handle: string | undefined): void {
+  // Drop the handle from the address so nothing else in this document can read it later.
+  history.replaceState(null, '', location.pathname);
+  if (!handle) return refuse();
   render(<DisplayApp api={api} handle={handle} visibility={visibility} openUnlock={openUnlock} onUnlocked={onUnlocked} onLocked={onLocked} nearPx={nearPx} />, app);
 }
+
+const app = document.getElementById('app')!;
+if (!isEmbedded(window)) refuse();
+else if (isSpare(location)) void nextHandle(window).then(show); // loaded ahead: the handle comes as a fragment change
+else show(handleFromLocation(location));

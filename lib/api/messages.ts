@@ -79,10 +79,11 @@ export interface ApiSpec {
   /**
    * Armor seen in the page -> handle for one display frame. A frame shows a *region*: one or more encrypted
    * messages that sit next to each other in the page (history loads as long runs; a live message is a region of
-   * one). `items` in page order, at most LIMITS.regionItems.
+   * one). `items` in page order, at most LIMITS.regionItems. `inView`: some of them are on screen now; on an
+   * enabled site the worker starts decrypting such a region at once (before its frame asks), the others after.
    */
   'armor/found': {
-    req: { host: string; conversationId?: string; items: FoundArmor[] };
+    req: { host: string; conversationId?: string; items: FoundArmor[]; inView?: boolean };
     res: { handle: string };
   };
   /** Opens a compose job for a conversation -> handle for the compose frame, job id to collect the ciphertext. */

@@ -17,7 +17,7 @@ export const LIMITS = {
   /** All parts of one armor together. */
   armorTotal: 256 * 1024,
   /** Messages in one display region (one frame), and all their armor together. */
-  regionItems: 100,
+  regionItems: 250,
   regionTotal: 1024 * 1024,
   participants: 1000,
   list: 1000,
@@ -95,6 +95,7 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
         z.maxLength(LIMITS.regionItems),
         z.refine((items) => items.reduce((n, i) => n + armorLength(i.parts), 0) <= LIMITS.regionTotal, 'region too large'),
       ),
+    inView: z.optional(z.boolean()),
   }),
   'compose/open': z.strictObject({ host: nonEmptyShort, conversationId: nonEmptyShort }),
   'compose/output': z.strictObject({ jobId: nonEmptyShort }),

@@ -25,8 +25,8 @@ export interface GroupOptions<U> {
   maxGap?: number;
 }
 
-/** Messages per region: enough for a screenful of history; well under the API's LIMITS.regionItems. */
-export const REGION_MAX_ITEMS = 50;
+/** Messages per region: a screenful of history and more (history far away goes into few frames); under the API's LIMITS.regionItems. */
+export const REGION_MAX_ITEMS = 200;
 export const DEFAULT_MAX_GAP = 64;
 
 const FOLLOWING = 4; // Node.DOCUMENT_POSITION_FOLLOWING (lib/ does not assume a DOM global)

@@ -49,15 +49,45 @@ interface Opened {
   fromCache: boolean;
 }
 
-/** The items at `indices` of `job`, one per index, same order. Throws only for Locked (or a broken store). */
-export async function fetchRegionItems(deps: RegionDisplayDeps, job: DisplayJob, indices: readonly number[], namespace: string | undefined): Promise<DisplayItem[]> {
+/** The part of a region the decrypting needs: its site and its messages. */
+export type RegionMessages = Pick<DisplayJob, 'host' | 'items'>;
+
+/**
+ * Opens every message of a region into the message cache without placing or showing anything (the prefetch ahead
+ * of the frame, prefetch.ts). Throws only for Locked (or a broken store).
+ */
+export async function openRegionItems(deps: RegionDisplayDeps, region: RegionMessages): Promise<Set<string>> {
+  const wanted = region.items.map((_, i) => i);
+  const opened = await openAll(deps, region, wanted, await digestsOf(region, wanted));
+  const fresh = new Set<string>();
+  for (const [digest, o] of opened) if ('cached' in o && !o.fromCache) fresh.add(digest);
+  return fresh;
+}
+
+async function digestsOf(region: RegionMessages, wanted: readonly number[]): Promise<Map<number, string>> {
+  const digests = new Map<number, string>();
+  await Promise.all(wanted.map(async (i) => digests.set(i, await ciphertextDigest(region.items[i]!.parts))));
+  return digests;
+}
+
+/**
+ * The items at `indices` of `job`, one per index, same order. Throws only for Locked (or a broken store).
+ * `prefetched`: digests this region's prefetch decrypted (in the cache now, but new to the user); taken out as shown.
+ */
+export async function fetchRegionItems(
+  deps: RegionDisplayDeps,
+  job: DisplayJob,
+  indices: readonly number[],
+  namespace: string | undefined,
+  prefetched: Set<string> = new Set(),
+): Promise<DisplayItem[]> {
   for (const i of indices) {
     if (i >= job.items.length) throw new OvercryptError(ErrorCode.Malformed, `the region has ${job.items.length} items, not ${i + 1}`);
   }
   const wanted = [...new Set(indices)];
-  const digests = new Map<number, string>();
-  await Promise.all(wanted.map(async (i) => digests.set(i, await ciphertextDigest(job.items[i]!.parts))));
+  const digests = await digestsOf(job, wanted);
   const opened = await openAll(deps, job, wanted, digests);
+  for (const [digest, o] of opened) if ('cached' in o && prefetched.delete(digest)) opened.set(digest, { ...o, fromCache: false });
   const seenKey = `seen:${job.opener.tabId}`;
   // Two regions of one tab fetching at once must not lose each other's message ids.
   return deps.serialise(seenKey, () => placeItems(deps, job, indices, wanted, digests, opened, namespace, seenKey));
@@ -119,7 +149,7 @@ async function placeItems(
  * Cache first, then the engine for the rest (each distinct ciphertext once). Per digest: the opened message or the
  * failed item to show.
  */
-async function openAll(deps: RegionDisplayDeps, job: DisplayJob, wanted: number[], digests: Map<number, string>): Promise<Map<string, Opened | DisplayItem>> {
+async function openAll(deps: RegionDisplayDeps, job: RegionMessages, wanted: number[], digests: Map<number, string>): Promise<Map<string, Opened | DisplayItem>> {
   const out = new Map<string, Opened | DisplayItem>();
   const first = new Map<string, number>();
   for (const i of wanted) if (!first.has(digests.get(i)!)) first.set(digests.get(i)!, i);

@@ -37,7 +37,8 @@ import { MetaStore } from '../storage/meta';
 import { SEALED_STORES } from '../storage/schema';
 import { Vault, type Clock, type SessionKeyStore, type VaultHeader, type VaultOptions } from '../vault/vault';
 import type { KdfFloor } from '../vault/kdf';
-import { fetchRegionItems, type RegionDisplayDeps } from './display';
+import { fetchRegionItems, openRegionItems, type RegionDisplayDeps } from './display';
+import { Prefetcher } from './prefetch';
 import type { AccountRecord, ConversationRef, DecryptInput, DecryptResult, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
 import type { EphemeralStore } from './ephemeral';
 import { JobRegistry } from './jobs';
@@ -120,6 +121,12 @@ export class OvercryptService {
   readonly queues = new SerialQueues();
   /** display/fetch for items in view before background ones (view-first.ts). */
   private readonly viewFirst = new ViewFirst();
+  /** Mailbox and regions opened ahead of the display frames (prefetch.ts). */
+  private readonly prefetch = new Prefetcher({
+    now: () => this.deps.clock.now(),
+    fetchMailbox: () => this.engineCall((e, env) => e.keys.fetchMailbox(env)),
+    schedule: (background, task) => this.viewFirst.run(background, task),
+  });
   readonly jobs: JobRegistry;
   readonly env: EngineEnv;
   private readonly meta: MetaStore;
@@ -510,6 +517,15 @@ export class OvercryptService {
     return status;
   }
 
+  /** Decrypting ahead of the frames only where they will decrypt without a click, and only while unlocked. */
+  private canPrefetch(host: string): boolean {
+    return this.vault.isUnlocked() && siteOf(this.effective.config, host)?.enabled === true;
+  }
+
+  private prefetchMailboxFor(host: string): void {
+    if (this.canPrefetch(host)) this.prefetch.mailboxSoon();
+  }
+
   /** What display/fetch needs from the service (lib/service/display.ts). */
   private regionDeps(): RegionDisplayDeps {
     return {
@@ -519,7 +535,11 @@ export class OvercryptService {
         put: (digest, message) => this.cache.put(digest, message),
       },
       ephemeral: this.deps.ephemeral,
-      decrypt: (inputs) => this.decryptMany(inputs),
+      // New messages may need a sender key the mailbox fetch in flight is bringing (prefetch.ts); cached ones never wait.
+      decrypt: async (inputs) => {
+        await this.prefetch.mailboxSettled();
+        return this.decryptMany(inputs);
+      },
       takeCommitted: (digest) => this.committedToCache.delete(digest),
       trimCache: async () => {
         await this.cache.trim();
@@ -654,6 +674,7 @@ export class OvercryptService {
       return this.showOnToolbar(caller, await this.pageStatus(ctx.host, ctx.conversation?.id, ctx), ctx);
     },
     'page/status': async (req, caller) => {
+      this.prefetchMailboxFor(req.host);
       const ctx = await this.contextFor(caller, req.host, req.conversationId);
       return this.showOnToolbar(caller, await this.pageStatus(req.host, req.conversationId, ctx), ctx);
     },
@@ -692,6 +713,10 @@ export class OvercryptService {
         conversationId: req.conversationId,
         items: req.items,
       });
+      if (this.canPrefetch(req.host)) {
+        const region = { host: req.host.toLowerCase(), items: req.items };
+        this.prefetch.region(handle, req.inView === true, () => openRegionItems(this.regionDeps(), region));
+      }
       return { handle };
     },
     'compose/open': async (req, caller) => {
@@ -714,6 +739,7 @@ export class OvercryptService {
     },
     'job/release': async (req, caller) => {
       await this.jobs.release(req.handleOrJobId, caller);
+      this.prefetch.forget(req.handleOrJobId); // by handle (a job id matches nothing; the oldest go first anyway)
       return {};
     },
 
@@ -731,7 +757,8 @@ export class OvercryptService {
         return { items: req.indices.map(() => ({ ok: false, badge: { kind: 'clickToDecrypt' } })) };
       }
       const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
-      const items = await this.viewFirst.run(req.background === true, () => fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace));
+      const prefetched = await this.prefetch.regionSettled(job.handle); // its messages are (being) opened into the cache
+      const items = await this.viewFirst.run(req.background === true, () => fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace, prefetched));
       await this.jobs.touchDisplay(job);
       return { items };
     },

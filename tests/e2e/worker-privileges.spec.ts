@@ -142,7 +142,7 @@ test('frames are bound to their kind, their job and their tab', async ({ alice, 
   expect(await b!.chat.composeFrameCall(fetch)).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
   expect(await b!.chat.displayFrameCall(fetch)).toMatchObject({ ok: true, value: { items: [{ ok: true, plaintext: 'for bob only' }] } });
   // The same frame after a navigation is another document: refused.
-  const displayFrame = b!.chat.page.frames().find((f) => f.url().includes('/display-frame.html'))!;
+  const displayFrame = b!.chat.displayFrame;
   await displayFrame.goto(displayFrame.url());
   expect(await b!.chat.displayFrameCall(fetch)).toMatchObject({ ok: false, error: { code: 'Forbidden' } });
   // The content script drops the region with its handle (after the claim too).

@@ -5,9 +5,11 @@ import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import { createAdapter, THE_LOUNGE } from '../../../lib/sites';
 import { genericLocator, type MessageLocator } from '../../../lib/page/locator';
 import { displayFrameHeight } from '../../../lib/page/frame-size';
+import { REGION_MAX_ITEMS } from '../../../lib/page/regions';
 import { EnvelopeKind } from '../../../lib/wire/envelope';
 import { DisplayManager } from '../../../entrypoints/content/display';
 import { isOwnFrame } from '../../../entrypoints/content/own-frames';
+import type { SpareFrame } from '../../../entrypoints/content/spare-frame';
 import { locatorFor } from '../../../entrypoints/content/site';
 import { fakeApi, type Handler } from '../frames/support';
 import { loadLounge } from './lounge-page';
@@ -21,7 +23,7 @@ async function settled(): Promise<void> {
 const handleOf = (n: number) => `handle${String(n).padStart(18, '0')}`;
 const CONV = 'overcryptnet/group/#overcrypt';
 
-function setup(opts: { handler?: Handler; locator?: MessageLocator } = {}) {
+function setup(opts: { handler?: Handler; locator?: MessageLocator; spare?: SpareFrame } = {}) {
   let n = 0;
   const api = fakeApi(opts.handler ?? ((req: ApiRequest) => (req.type === 'armor/found' ? { handle: handleOf(++n) } : {})));
   const sched = new ManualScheduler();
@@ -35,6 +37,7 @@ function setup(opts: { handler?: Handler; locator?: MessageLocator } = {}) {
     conversationId: () => CONV,
     frameUrl: (h) => `chrome-extension://dyn/display-frame.html#${h}`,
     MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
+    spare: opts.spare,
   });
   current = dm;
   /** Lets the page's mutations reach the scanner, runs its idle slices, delivers the worker's replies. */
@@ -78,16 +81,20 @@ function shownAsIs(row: HTMLElement): boolean {
 }
 
 describe('content script display regions', () => {
-  it('120 adjacent encrypted messages: 3 regions (50, 50, 20), one armor/found each, items in order, heights summed', async () => {
-    const armors = Array.from({ length: 120 }, (_, i) => msgArmor(i));
+  it('adjacent encrypted messages: regions of at most REGION_MAX_ITEMS, the one in view flagged and asked first; one armor/found each, items in order, heights summed', async () => {
+    const total = REGION_MAX_ITEMS + 120;
+    const armors = Array.from({ length: total }, (_, i) => msgArmor(i));
     loadLounge(armors.map((a, i) => ({ from: i % 2 ? 'alice' : 'bob', html: a })));
     fakeRects((_, i) => ({ top: i * 20, width: 700 }));
     const { run, found, dm } = setup();
     dm.start();
     await run();
+    for (let i = 0; i < 5; i++) await settled(); // the regions out of view ask one after another
 
     const calls = found();
-    expect(calls.map((c) => c.items.length)).toEqual([50, 50, 20]);
+    // The region in view asks first (and says so: the worker decrypts it at once); the rest after, in page order.
+    expect(calls.map((c) => c.items.length)).toEqual([REGION_MAX_ITEMS, total - REGION_MAX_ITEMS]);
+    expect(calls.map((c) => c.inView === true)).toEqual([true, false]);
     for (const c of calls) {
       expect(c.host).toBe('127.0.0.1:9000');
       expect(c.conversationId).toBe(CONV);
@@ -101,8 +108,9 @@ describe('content script display regions', () => {
 
     // One frame per region, in the region's first row, as tall as its items together; all other rows hidden.
     const all = rows();
-    const firsts = [0, 50, 100];
-    expect(frames()).toHaveLength(3);
+    const firsts = [0, REGION_MAX_ITEMS];
+    for (let i = 0; i < 5; i++) await settled();
+    expect(frames()).toHaveLength(2);
     calls.forEach((c, k) => {
       const frame = all[firsts[k]!]!.querySelector('iframe[data-overcrypt="display-frame"]') as HTMLIFrameElement;
       expect(frame.getAttribute('src')).toBe(`chrome-extension://dyn/display-frame.html#${handleOf(k + 1)}`);
@@ -171,6 +179,37 @@ describe('content script display regions', () => {
       expect(idx).toEqual(idx.map((_, k) => idx[0]! + k));
     }
     expect(frames()).toHaveLength(calls.length);
+  });
+
+  it('history out of view waits until the scan is done and goes into one region; the messages in view go first', async () => {
+    const armors = Array.from({ length: 40 }, (_, i) => msgArmor(i));
+    loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
+    // Scrolled to the newest: the last 3 rows are in the window, the rest far above it.
+    fakeRects((_, i) => ({ top: 700 - (40 - i) * 20 + (i >= 37 ? 0 : -2000), width: 700 }));
+    const { sched, found, dm } = setup();
+    let clock = 0;
+    sched.now = () => (clock += 1); // every clock read costs 1 ms: a slice holds a few messages only
+    dm.start();
+    await settled();
+    let slices = 0;
+    while (found().length === 0 && sched.runIdle() > 0) {
+      slices++;
+      await settled();
+    }
+    // The first slice that read the messages in view placed them (with whatever neighbours it read too).
+    expect(found()).toHaveLength(1);
+    expect(found()[0]!.inView).toBe(true);
+    const first = found()[0]!.items.map((i) => armors.indexOf(i.parts[0]!));
+    expect(first).toEqual(expect.arrayContaining([37, 38, 39]));
+    expect(first.length).toBeLessThan(40);
+    // The rest is read over more slices but placed only at the end: one region, not one per slice.
+    sched.drain();
+    for (let i = 0; i < 5; i++) await settled();
+    expect(slices).toBeGreaterThan(0);
+    const rest = found().slice(1);
+    expect(rest).toHaveLength(1);
+    expect(rest[0]!.inView).toBeUndefined();
+    expect(rest[0]!.items.map((i) => armors.indexOf(i.parts[0]!))).toEqual(armors.map((_, i) => i).filter((i) => !first.includes(i)));
   });
 
   it('a message arriving next to a placed region gets a region of its own', async () => {
@@ -543,8 +582,10 @@ describe('content script display regions: frames load a few at a time, nearest t
     const { run, found, dm } = setup();
     dm.start();
     await run();
-    // Only the regions in view asked the worker so far (the rest wait for their frames to load).
-    expect(found()).toHaveLength(2);
+    for (let i = 0; i < 10; i++) await settled();
+    // The regions in view asked the worker first, flagged in view; the others after them, nearest first.
+    expect(found()).toHaveLength(8);
+    expect(found().map((c) => c.inView === true)).toEqual([true, true, false, false, false, false, false, false]);
     // Every region's room is there at once (a wrapper of ours as tall as its items in each region's first row).
     const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
     expect(wrappers).toHaveLength(8);
@@ -555,11 +596,9 @@ describe('content script display regions: frames load a few at a time, nearest t
     // One of them loaded: the other in-view one still loads, nothing else starts yet.
     loads.fire(frames().find((f) => regionOfFrame(f) === 7)!);
     expect(frames().map(regionOfFrame).sort()).toEqual([6, 7]);
-    // Both done (a failed load frees its slot too): the others ask the worker one at a time, nearest first, and
-    // get frames 3 at a time.
+    // Both done (a failed load frees its slot too): the others get frames 3 at a time, nearest first.
     loads.fire(frames().find((f) => regionOfFrame(f) === 6)!, 'error');
     for (let i = 0; i < 10; i++) await settled();
-    expect(found()).toHaveLength(8);
     const firstRows = wrappers.map((w) => w.closest('.msg')!.id);
     const askedFor = found().map((c) => firstRows.findIndex((id) => document.getElementById(id)!.textContent!.includes(c.items[0]!.parts[0]!)));
     expect(askedFor.slice(0, 2).sort()).toEqual([6, 7]);
@@ -576,6 +615,42 @@ describe('content script display regions: frames load a few at a time, nearest t
     expect(frames().map(regionOfFrame).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('the first region takes the spare frame (its document loaded): the handle as a fragment, no load to wait for', async () => {
+    const texts = runsOfEncrypted(12, 3);
+    loadLounge(texts.map((html) => ({ from: 'alice', html })));
+    fakeRects((_, i) => ({ top: i * 100, width: 700 })); // rows 0..7 in view: regions 0 and 1
+    const spareFrame = document.createElement('iframe');
+    spareFrame.setAttribute('src', 'chrome-extension://dyn/display-frame.html');
+    let prepared = 0;
+    let offered = 0;
+    const spare = {
+      prepare: () => prepared++,
+      take: (parent: Element) => {
+        if (offered++ > 0) return undefined; // one spare only
+        parent.append(spareFrame);
+        return { frame: spareFrame, loaded: true };
+      },
+    } as unknown as SpareFrame;
+    const { run, dm } = setup({ spare });
+    dm.start();
+    await run();
+    for (let i = 0; i < 5; i++) await settled();
+    const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
+    // Region 0 got the spare, with its handle in the fragment; region 1 loads a frame of its own.
+    expect(wrappers[0]!.querySelector('iframe')).toBe(spareFrame);
+    expect(spareFrame.getAttribute('src')).toBe(`chrome-extension://dyn/display-frame.html#${handleOf(1)}`);
+    expect(spareFrame.getAttribute('data-overcrypt')).toBe('display-frame');
+    expect(spareFrame.style.height).toBe(wrappers[0]!.style.height);
+    expect(frames()).toHaveLength(2);
+    // The spare holds no loading slot: once region 1 loaded, the regions out of view get frames (3 at a time).
+    loads.fire(wrappers[1]!.querySelector('iframe')!);
+    expect(frames()).toHaveLength(4);
+    // Nothing left waiting or loading: a new spare is prepared for the next region.
+    expect(prepared).toBe(0);
+    for (const f of frames().slice(2)) loads.fire(f);
+    expect(prepared).toBe(1);
+  });
+
   it('a region taken down while its frame loads frees the slot; one waiting for a slot never gets a frame', async () => {
     const texts = runsOfEncrypted(12, 3);
     loadLounge(texts.map((html) => ({ from: 'alice', html })));
@@ -583,22 +658,24 @@ describe('content script display regions: frames load a few at a time, nearest t
     const { run, dm, released, found } = setup();
     dm.start();
     await run();
+    for (let i = 0; i < 5; i++) await settled();
     const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
-    // Rows 0..7 are in the window: regions 0 and 1 get frames first.
+    // Rows 0..7 are in the window: regions 0 and 1 get frames first (every region has asked the worker).
     expect(wrappers.map((w) => !!w.querySelector('iframe'))).toEqual([true, true, false, false]);
+    expect(found()).toHaveLength(4);
     // The site removes the rows of the first region (with its loading frame) and of the last (still waiting).
     const first = wrappers[0]!.closest('.msg')!;
     const last = wrappers[3]!.closest('.msg')!;
     first.remove();
     last.remove();
     dm.prune();
-    expect(released()).toEqual([handleOf(1)]); // the last region had not even asked the worker yet
-    // Region 1 (in view) still loads: nothing else starts. Once it loaded, region 2 asks and gets its frame, the
-    // removed region 3 never does.
+    expect(released().sort()).toEqual([handleOf(1), handleOf(4)]);
+    // Region 1 (in view) still loads: nothing else starts. Once it loaded, region 2 gets its frame, the removed
+    // region 3 never does.
     expect(frames()).toHaveLength(1);
     loads.fire(frames()[0]!);
     await settled();
-    expect(found()).toHaveLength(3);
+    expect(found()).toHaveLength(4);
     expect(frames()).toHaveLength(2);
     expect(wrappers[2]!.querySelector('iframe')).not.toBeNull();
     expect(last.querySelector('iframe')).toBeNull();

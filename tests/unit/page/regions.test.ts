@@ -30,11 +30,11 @@ describe('groupIntoRegions', () => {
     document.body.innerHTML = '';
   });
 
-  it('120 adjacent messages become regions of 50, 50 and 20, in document order', () => {
-    const rows = list('A'.repeat(120));
+  it('adjacent messages beyond the maximum become full regions and the rest, in document order', () => {
+    const rows = list('A'.repeat(2 * REGION_MAX_ITEMS + 20));
     const units = rows.map((r) => unit(r));
     const regions = groupIntoRegions(units, { maxItems: REGION_MAX_ITEMS, separates });
-    expect(regions.map((r) => r.length)).toEqual([50, 50, 20]);
+    expect(regions.map((r) => r.length)).toEqual([REGION_MAX_ITEMS, REGION_MAX_ITEMS, 20]);
     expect(regions.flat()).toEqual(units);
   });
 
