@@ -15,7 +15,7 @@ import { ErrorCode, OvercryptError, fail, isError } from '../errors';
 import type { ContactStore } from '../contacts';
 import type { DecryptInput, DecryptOutput, DecryptResult, EncryptInput, EncryptOutput, EngineEnv } from '../service/engines';
 import type { Write } from '../storage/keystore';
-import { createOutboundSenderKey, distributionOf, parseGroupMessage, senderKeyDecrypt, senderKeyEncrypt, shouldRotate, type GroupMessage } from '../senderkeys';
+import { checkGroupSignatures, createOutboundSenderKey, distributionOf, parseGroupMessage, senderKeyDecrypt, senderKeyEncrypt, shouldRotate, type GroupMessage } from '../senderkeys';
 import { signedBy } from '../senderkeys/senderkey';
 import { HeaderFlag, decodeChainContext, encodeChainContext, joinHeader, makeEnvelope, recipientSetHash, splitArmor, EnvelopeKind, type ChainContext, type MessageHeader as WireHeader } from '../wire';
 import { archiveCopy } from './org-copy';
@@ -109,15 +109,18 @@ export async function decryptChat(env: EngineEnv, input: DecryptInput, body: Uin
 
 /**
  * Decrypts many SenderKeyMessage bodies (a display region), one result per message in the same order. Messages
- * under the same sender key id are opened in ONE `env.sessions.update`: one unseal of the key, a chain step per
- * message, one seal of the advanced key and every plaintext committed with it (env.cacheWrite) in one transaction.
+ * under the same sender key id are opened in ONE `env.sessions.update`: one unseal of the key, the signatures
+ * checked together (checkGroupSignatures: off the JS thread where the platform can), a chain step per message, one
+ * seal of the advanced key and every plaintext committed with it (env.cacheWrite) in one transaction.
  * A message that fails (tampered, duplicate, too old) leaves the key as it was for that message only: the others'
- * steps are kept. Keys not known yet trigger ONE mailbox fetch for the whole batch, then `UnknownSenderKey`.
+ * steps are kept. Keys not known yet trigger ONE mailbox fetch for the whole batch, started before the known keys'
+ * messages are opened so the two overlap; still unknown after it: `UnknownSenderKey`. A mailbox fetch that fails
+ * (directory unreachable) fails only the messages that needed it, with its error.
  * Rejects only for Locked (nothing of that key's group is committed then).
  */
 export async function decryptChatBatch(env: EngineEnv, messages: ReadonlyArray<{ input: DecryptInput; body: Uint8Array }>): Promise<DecryptResult[]> {
   const results: DecryptResult[] = new Array(messages.length);
-  const groups = new Map<number, Array<{ at: number; input: DecryptInput; m: GroupMessage }>>();
+  const groups = new Map<number, Group>();
   messages.forEach(({ input, body }, at) => {
     try {
       const m = parseGroupMessage(body);
@@ -130,21 +133,38 @@ export async function decryptChatBatch(env: EngineEnv, messages: ReadonlyArray<{
   });
   if (groups.size === 0) return results;
   const reader = new GroupReader(env, (await env.account())?.identity, await contactStore(env));
-  let unknown: number[] = [];
+  // A region that reaches into a newer key (rotated every 100 messages) needs the mailbox: the network round trips
+  // run while the keys already held are used. The snapshot only decides when to fetch; `open` re-reads the state.
+  const held = await Promise.all([...groups.keys()].map(async (keyId) => (await env.sessions.read<InboundState>('senderKeys', inboundId(keyId)))?.keys.length ?? 0));
+  let mailbox = held.some((n) => n === 0) ? fetchMailbox(env) : undefined;
+  const unknown: number[] = [];
   for (const [keyId, group] of groups) {
     if (!(await reader.open(keyId, group, results))) unknown.push(keyId);
   }
-  if (unknown.length > 0) {
-    await processMailbox(env, await loadDevice(env));
-    const still = unknown;
-    unknown = [];
-    for (const keyId of still) if (!(await reader.open(keyId, groups.get(keyId)!, results))) unknown.push(keyId);
-  }
-  for (const keyId of unknown) {
-    const error = new OvercryptError(ErrorCode.UnknownSenderKey, 'could not decrypt: the key for this message has not been received (yet)', { keyId });
+  if (unknown.length === 0) return results;
+  const mailboxError = await (mailbox ??= fetchMailbox(env));
+  if (isError(mailboxError, ErrorCode.Locked)) throw mailboxError;
+  const still: number[] = [];
+  for (const keyId of unknown) if (!(await reader.open(keyId, groups.get(keyId)!, results))) still.push(keyId);
+  for (const keyId of still) {
+    const error =
+      mailboxError ?? new OvercryptError(ErrorCode.UnknownSenderKey, 'could not decrypt: the key for this message has not been received (yet)', { keyId });
     for (const { at } of groups.get(keyId)!) results[at] = { ok: false, error };
   }
   return results;
+}
+
+type Group = Array<{ at: number; input: DecryptInput; m: GroupMessage }>;
+
+/**
+ * processMailbox for a display waiting on it (acks not awaited), settled: undefined when it went through, else its
+ * error (so it can run unawaited while known keys are used).
+ */
+function fetchMailbox(env: EngineEnv): Promise<unknown> {
+  return (async () => processMailbox(env, await loadDevice(env), { ackInBackground: true }))().then(
+    () => undefined,
+    (error: unknown) => error ?? new OvercryptError(ErrorCode.Internal, 'mailbox fetch failed'),
+  );
 }
 
 /** Opens groups of messages under one key id each; trust looked up once per sender identity. */
@@ -157,27 +177,30 @@ class GroupReader {
   ) {}
 
   /** Fills `results` for the group; false when no key with this id is known (nothing committed). */
-  async open(keyId: number, group: ReadonlyArray<{ at: number; input: DecryptInput; m: GroupMessage }>, results: DecryptResult[]): Promise<boolean> {
+  async open(keyId: number, group: Readonly<Group>, results: DecryptResult[]): Promise<boolean> {
     const env = this.env;
+    const archiving = env.config().orgPublicKey !== undefined;
     const opened = await env.sessions.update<InboundState, { known: boolean; archive: Array<{ wire: WireHeader; body: Uint8Array }> }>('senderKeys', inboundId(keyId), async (state) => {
       const entries = state?.keys ?? [];
       if (entries.length === 0) return { state, result: { known: false, archive: [] } };
       const keys = entries.map((e) => readInbound(e));
+      // Each key's context, decoded once for the group (the same bytes for every message under that key).
+      const chains: ChainContext[] = [];
+      // With one key under the id (the normal case) every signature is checked at once, before the chain steps;
+      // senderKeyDecrypt then relies on that check (and repeats it for any that failed: Tampered).
+      if (keys.length === 1) await checkGroupSignatures(keys[0]!, group.map((g) => g.m), entries[0]!.context);
       const changed = new Set<number>();
       const writes: Write[] = [];
       const archive: Array<{ wire: WireHeader; body: Uint8Array }> = [];
       for (const { at, input, m } of group) {
         try {
-          // With one key under the id (the normal case) senderKeyDecrypt's own signature check picks it.
           const i = keys.length === 1 ? 0 : keys.findIndex((k, j) => signedBy(k, m, entries[j]!.context));
           if (i < 0) fail(ErrorCode.Tampered, 'group message does not verify under any key with its id');
-          const context = entries[i]!.context;
-          const out = senderKeyDecrypt(keys[i]!, m, context);
+          const out = senderKeyDecrypt(keys[i]!, m, entries[i]!.context);
           keys[i] = out.inbound;
           changed.add(i);
-          const chain = decodeChainContext(context);
+          const chain = (chains[i] ??= decodeChainContext(entries[i]!.context));
           const { sentAt, text } = readBody(out.plaintext);
-          const trust = await this.trustOf(chain.senderIdentity);
           const header: MessageHeader = {
             messageId: senderKeyMessageId(out.inbound.senderCardId, m.keyId, m.iteration),
             conversationId: chain.conversation.conversation,
@@ -186,9 +209,10 @@ class GroupReader {
             sentAt,
             mode: 'forward-secret',
           };
+          const trust = await this.trustOf(chain.senderIdentity);
           const result: DecryptOutput = { plaintext: text, header, senderName: chain.senderIdentity, trust };
           writes.push(env.cacheWrite(input.digest, { plaintext: text, header: { ...header, senderName: result.senderName, trust } }));
-          archive.push({ wire: joinHeader(chain, { messageId: fromHex(header.messageId), counter: m.iteration, sentAt }), body: utf8Encode(text) });
+          if (archiving) archive.push({ wire: joinHeader(chain, { messageId: fromHex(header.messageId), counter: m.iteration, sentAt }), body: utf8Encode(text) });
           results[at] = { ok: true, out: result };
         } catch (error) {
           if (isError(error, ErrorCode.Locked)) throw error;

@@ -91,10 +91,18 @@ async function nextSeq(env: EngineEnv): Promise<number> {
 
 /**
  * Fetches the whole mailbox, processes each envelope, acks what is done (processed, or refused for good).
- * Stops at a network error, leaving the rest for next time.
+ * Stops at a network error, leaving the rest for next time. `ackInBackground` (a display waiting for a key): resolve
+ * once the envelopes are processed, without waiting for the acks; a lost ack only brings the envelopes back next
+ * time, where a key already held is a no-op and a ratchet message already opened is refused (and acked then).
  */
-export async function processMailbox(env: EngineEnv, device: Device): Promise<{ processed: number }> {
+export async function processMailbox(env: EngineEnv, device: Device, options: { ackInBackground?: boolean } = {}): Promise<{ processed: number }> {
   const cardId = device.record.cardId;
+  const ack = async (ids: string[]): Promise<void> => {
+    if (ids.length === 0) return;
+    const sent = env.directory.ackMailbox(cardId, ids);
+    if (options.ackInBackground) void sent.catch(() => undefined);
+    else await sent;
+  };
   const peers = new PeerCards(env);
   let processed = 0;
   let after: string | undefined;
@@ -110,13 +118,13 @@ export async function processMailbox(env: EngineEnv, device: Device): Promise<{ 
         done.push(e.id);
       } catch (err) {
         if (isError(err, ErrorCode.Network) || isError(err, ErrorCode.Locked)) {
-          if (done.length) await env.directory.ackMailbox(cardId, done);
+          await ack(done);
           throw err;
         }
         done.push(e.id); // forged, tampered, duplicate, from an untrusted card: never going to open
       }
     }
-    if (done.length) await env.directory.ackMailbox(cardId, done);
+    await ack(done);
     if (page.envelopes.length < MAILBOX_PAGE) break;
   }
   return { processed };

@@ -39,6 +39,7 @@ export {
   senderKeyEncrypt,
   inboundFromDistribution,
   senderKeyDecrypt,
+  checkGroupSignatures,
 } from './senderkey';
 export { type SenderKeyStore, MemorySenderKeyStore } from './store';
 export {

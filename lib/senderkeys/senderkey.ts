@@ -34,6 +34,7 @@ import {
   ed25519GenerateKeyPair,
   ed25519Sign,
   ed25519Verify,
+  ed25519VerifyMany,
   hkdfSha256,
   hmacSha256,
   randomBytes,
@@ -196,6 +197,47 @@ export function signedBy(key: InboundSenderKey, m: GroupMessage, binding: Uint8A
 }
 
 /**
+ * Messages whose signature `checkGroupSignatures` found valid, with the signing key and binding it was valid under.
+ * Private to this module, keyed by the parsed message object (collected with it); `senderKeyDecrypt` skips its own
+ * check only when the key and binding it is given are these very bytes.
+ */
+const checked = new WeakMap<GroupMessage, { signingPublicKey: Uint8Array; binding: Uint8Array }>();
+
+/**
+ * Checks the signatures of many messages under one inbound key together (a display region): on the platform's
+ * WebCrypto where it has Ed25519, so off the JS thread in Chromium; see ed25519VerifyMany. One boolean per message.
+ * A later `senderKeyDecrypt(key, m, binding)` of a message that passed does not check it again; one that failed
+ * is checked again there and fails Tampered. Nothing else changes: the chain is stepped by senderKeyDecrypt only.
+ */
+export async function checkGroupSignatures(key: InboundSenderKey, messages: readonly GroupMessage[], binding: Uint8Array): Promise<boolean[]> {
+  checkSizes(new Uint8Array(0), binding);
+  const ours = messages.map((m) => m.keyId === key.keyId);
+  const valid = await ed25519VerifyMany(
+    key.signingPublicKey,
+    messages.map((m) => ({ message: groupSignedBytes(m.headerBytes, binding, m.ciphertext), signature: m.signature })),
+  );
+  const record = { signingPublicKey: key.signingPublicKey.slice(), binding: binding.slice() };
+  return messages.map((m, i) => {
+    const ok = ours[i]! && valid[i]!;
+    if (ok) checked.set(m, record);
+    return ok;
+  });
+}
+
+/** True when checkGroupSignatures already found `m` signed under exactly this key and binding. */
+function alreadyChecked(key: InboundSenderKey, m: GroupMessage, binding: Uint8Array): boolean {
+  const c = checked.get(m);
+  return c !== undefined && m.keyId === key.keyId && sameBytes(c.signingPublicKey, key.signingPublicKey) && sameBytes(c.binding, binding);
+}
+
+/** Byte equality of public values (signing public keys, bindings): no secret, so no need for constant time. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * Decrypts with an inbound key; returns the advanced key. Errors (key unchanged): Tampered
  * (signature or AEAD), DuplicateMessage, MissingMessageKey (sent before the key was shared with
  * us, e.g. a member added later), TooBigMessageGap.
@@ -206,7 +248,7 @@ export function senderKeyDecrypt(
   binding: Uint8Array,
 ): { inbound: InboundSenderKey; plaintext: Uint8Array } {
   checkSizes(new Uint8Array(0), binding);
-  if (!signedBy(key, m, binding)) fail(ErrorCode.Tampered, 'group message signature does not verify');
+  if (!alreadyChecked(key, m, binding) && !signedBy(key, m, binding)) fail(ErrorCode.Tampered, 'group message signature does not verify');
   const open = (messageKey: Uint8Array): Uint8Array => {
     const { key: aesKey, nonce } = aeadKeys(messageKey);
     return aes256GcmDecrypt(aesKey, nonce, m.ciphertext, aad(m.headerBytes, binding));

@@ -16,6 +16,11 @@ export interface CachedMessage {
 }
 
 export const DEFAULT_CACHE_LIMIT = 5_000;
+/**
+ * An entry read again within this long of its last mark keeps that mark: the eviction order is exact to a minute,
+ * and re-showing a page just seen (a reload, a channel switched back to) writes nothing.
+ */
+export const MARK_AGAIN_AFTER_MS = 60_000;
 const STORE = 'messageCache';
 
 /** Hex SHA-256 over the armor parts (joined by \n): the same key for a sent message and for its copy on the page. */
@@ -38,13 +43,16 @@ export class MessageCache {
     const record = await this.db.get(STORE, digest);
     if (!record) return undefined;
     const value = await this.sealer.open<CachedMessage>(STORE, digest, record.sealed);
-    await this.db.put(STORE, { ...record, lastUsed: this.nextStamp() });
+    if (this.markDue(record)) await this.db.put(STORE, { ...record, lastUsed: this.nextStamp() });
     return value;
   }
 
   /**
    * The cached messages among `digests` (absent ones are missing from the map), for a whole display request: all
-   * read in ONE transaction and their recently-used marks written in ONE more, in the order given (page order).
+   * read in ONE transaction and their recently-used marks (those due, MARK_AGAIN_AFTER_MS) written in ONE more, in
+   * the order given (page order). The answer does not wait for the marks to be durable (in Chromium that commit is most of a cached region's
+   * time): IndexedDB runs a later transaction on the store only after this one, so every later read, put or trim
+   * sees them; a worker stopped before the commit only loses marks, which order evictions and hold no message.
    */
   async getMany(digests: readonly string[]): Promise<Map<string, CachedMessage>> {
     const out = new Map<string, CachedMessage>();
@@ -55,9 +63,11 @@ export class MessageCache {
     if (found.length === 0) return out;
     const opened = await Promise.all(found.map((r) => this.sealer.open<CachedMessage>(STORE, r.digest, r.sealed)));
     found.forEach((r, i) => out.set(r.digest, opened[i]!));
+    const due = found.filter((r) => this.markDue(r));
+    if (due.length === 0) return out;
     const write = this.db.transaction(STORE, 'readwrite');
-    for (const r of found) void write.store.put({ ...r, lastUsed: this.nextStamp() });
-    await write.done;
+    for (const r of due) void write.store.put({ ...r, lastUsed: this.nextStamp() }).catch(() => undefined);
+    void write.done.catch(() => undefined); // marks only: see above
     return out;
   }
 
@@ -100,6 +110,10 @@ export class MessageCache {
 
   async clear(): Promise<void> {
     await this.db.clear(STORE);
+  }
+
+  private markDue(record: CacheRecord): boolean {
+    return this.clock.now() - record.lastUsed >= MARK_AGAIN_AFTER_MS;
   }
 
   // Strictly increasing even when the clock does not move (many writes in one ms keep their order).

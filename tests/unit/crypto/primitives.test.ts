@@ -4,7 +4,7 @@
  * McGrew–Viega GCM test cases 14–16 (AES-256), FIPS 180 SHA-256/512; plus the input validation
  * that keeps bad bytes away from the WASM, and cross-checks against node:crypto.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHash, createHmac, hkdfSync, randomBytes as nodeRandom, createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { ensureCrypto, foundation } from '../../../lib/crypto/init';
@@ -16,6 +16,7 @@ import {
   ed25519PublicKey,
   ed25519Sign,
   ed25519Verify,
+  ed25519VerifyMany,
   hkdfSha256,
   hmacSha256,
   randomBytes,
@@ -178,6 +179,60 @@ describe('Ed25519 (RFC 8032 section 7.1)', () => {
     expect(ed25519Verify(ed25519GenerateKeyPair().publicKey, msg, sig)).toBe(false);
     expect(ed25519Verify(k.publicKey, msg, sig.subarray(0, 63))).toBe(false);
     expect(ed25519Verify(new Uint8Array(32).fill(0xff), msg, sig)).toBe(false);
+  });
+});
+
+describe('Ed25519 batch verification (ed25519VerifyMany)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('gives the same answer as ed25519Verify for each item: valid, altered message or signature, short, other key', async () => {
+    const k = ed25519GenerateKeyPair();
+    const other = ed25519GenerateKeyPair();
+    const items = Array.from({ length: 12 }, (_, i) => {
+      const message = randomBytes(i * 7);
+      const signature = ed25519Sign(i % 4 === 3 ? other.privateKey : k.privateKey, message);
+      if (i % 4 === 1) signature[5]! ^= 0x20;
+      if (i % 4 === 2 && message.length > 0) message[0]! ^= 1;
+      return { message, signature: i === 10 ? signature.subarray(0, 63) : signature };
+    });
+    const many = await ed25519VerifyMany(k.publicKey, items);
+    expect(many).toEqual(items.map((it) => ed25519Verify(k.publicKey, it.message, it.signature)));
+    expect(many.filter(Boolean).length).toBeGreaterThan(0);
+    expect(many.filter((v) => !v).length).toBeGreaterThan(0);
+  });
+
+  it('agrees with ed25519Verify on random keys, messages and corruptions', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.boolean(), async (message, flip, corrupt) => {
+        const k = ed25519GenerateKeyPair();
+        const signature = ed25519Sign(k.privateKey, message);
+        if (corrupt) signature[flip % 64]! ^= 1 << flip % 8;
+        const [many] = await ed25519VerifyMany(k.publicKey, [{ message, signature }]);
+        expect(many).toBe(ed25519Verify(k.publicKey, message, signature));
+        expect(many).toBe(!corrupt);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('uses the platform WebCrypto Ed25519 where it is present and correct (Node 20 here)', async () => {
+    const verify = vi.spyOn(globalThis.crypto.subtle, 'verify');
+    const k = ed25519GenerateKeyPair();
+    const message = utf8('region');
+    expect(await ed25519VerifyMany(k.publicKey, [{ message, signature: ed25519Sign(k.privateKey, message) }])).toEqual([true]);
+    expect(verify).toHaveBeenCalled();
+  });
+
+  it('a key the platform refuses, or a platform that throws, gets the WASM answer; bad types are Malformed', async () => {
+    const k = ed25519GenerateKeyPair();
+    const message = utf8('x');
+    const signature = ed25519Sign(k.privateKey, message);
+    expect(await ed25519VerifyMany(new Uint8Array(32).fill(0xff), [{ message, signature }])).toEqual([false]);
+    vi.spyOn(globalThis.crypto.subtle, 'importKey').mockRejectedValue(new Error('no Ed25519 here'));
+    expect(await ed25519VerifyMany(k.publicKey, [{ message, signature }, { message: utf8('y'), signature }])).toEqual([true, false]);
+    await expect(ed25519VerifyMany(k.publicKey.subarray(0, 31), [])).rejects.toMatchObject({ code: 'Malformed' });
+    await expect(ed25519VerifyMany(k.publicKey, [{ message: 'x' as never, signature }])).rejects.toMatchObject({ code: 'Malformed' });
+    expect(await ed25519VerifyMany(k.publicKey, [])).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngines } from '../../../lib/engine';
-import { ErrorCode } from '../../../lib/errors';
+import { ErrorCode, OvercryptError } from '../../../lib/errors';
 import type { SessionKind } from '../../../lib/service';
 import { ciphertextDigest } from '../../../lib/storage/message-cache';
 import { HOST, openChannel, register, sendMany, show, showRegion, type User } from './support';
@@ -118,5 +118,51 @@ describe('decrypting a region of sender-key messages', () => {
     expect(fetches).toBe(1); // both keys were new: one mailbox fetch for the region
     // 2 tries of the two new keys (before and after the mailbox) — not one per message.
     expect(counts.get('senderKeys')).toBeLessThanOrEqual(2 * 2 + 2);
+  }, 180_000);
+
+  it('a new key in the region: the mailbox is fetched before the known key is used; if it fails, only the new key\'s messages fail', async () => {
+    const dave = await register(t, 'rg-dave');
+    for (const u of [alice, bob, dave]) await openChannel(u, '#rg4', ['rg-alice', 'rg-bob', 'rg-dave']);
+    const [handover] = await sendMany(alice, '#rg4', ['alice key handover']);
+    await showRegion(bob, [handover!], { conversationId: '#rg4' }); // bob holds alice's key for #rg4
+    const fromAlice = await sendMany(alice, '#rg4', texts('a4', 2));
+    const fromDave = await sendMany(dave, '#rg4', texts('d4', 2)); // dave's key is still in bob's mailbox
+    const region = [fromAlice[0]!, fromDave[0]!, fromAlice[1]!, fromDave[1]!];
+    const events: string[] = [];
+    const directory = bob.service.directory;
+    const fetchMailbox = directory.fetchMailbox.bind(directory);
+    const sessions = bob.service.env.sessions;
+    const update = sessions.update.bind(sessions);
+    sessions.update = async (kind, id, step) => {
+      const out = await update(kind, id, step);
+      if (kind === 'senderKeys') events.push('senderKeys done');
+      return out;
+    };
+    try {
+      directory.fetchMailbox = async () => {
+        events.push('mailbox');
+        throw new OvercryptError(ErrorCode.Network, 'directory unreachable');
+      };
+      const items = await showRegion(bob, region, { conversationId: '#rg4' });
+      expect(items.map((i) => (i.ok ? i.plaintext : i.badge))).toEqual([
+        'a4 0',
+        { kind: 'couldNotDecrypt', reason: ErrorCode.Network },
+        'a4 1',
+        { kind: 'couldNotDecrypt', reason: ErrorCode.Network },
+      ]);
+      expect(events[0]).toBe('mailbox'); // asked for before alice's key was done with, so the two overlap
+      // The directory is back: dave's messages open (alice's come from the cache).
+      directory.fetchMailbox = fetchMailbox;
+      const again = await showRegion(bob, region, { conversationId: '#rg4' }, 2);
+      expect(again.map((i) => [i.plaintext, i.fromCache])).toEqual([
+        ['a4 0', true],
+        ['d4 0', false],
+        ['a4 1', true],
+        ['d4 1', false],
+      ]);
+    } finally {
+      directory.fetchMailbox = fetchMailbox;
+      sessions.update = update;
+    }
   }, 180_000);
 });

@@ -13,6 +13,13 @@ import { decryptFrom, encryptTo } from '../../../lib/ratchet';
 import {
   DEFAULT_ROTATION_POLICY,
   GROUP_MESSAGE_OVERHEAD,
+  checkGroupSignatures,
+  createOutboundSenderKey,
+  inboundFromDistribution,
+  parseDistribution,
+  senderKeyDecrypt,
+  senderKeyEncrypt,
+  type GroupMessage,
   MAX_SENDER_KEY_GAP,
   MemorySenderKeyStore,
   decryptGroupMessage,
@@ -252,5 +259,67 @@ describe('serialisation', () => {
     const m2 = await encryptGroupMessage(sender.store, CONV, utf8('m2'), BINDING);
     expect(text((await decryptGroupMessage(r.store, CONV, m2, BINDING)).plaintext)).toBe('m2');
     expect(() => deserialiseInbound(serialiseInbound(inb).replace('"version":1', '"version":9'))).toThrow();
+  });
+});
+
+describe('signatures checked for a whole region (checkGroupSignatures)', () => {
+  /** An outbound key, its inbound twin and `n` encrypted messages, parsed. */
+  function region(n: number, binding = BINDING) {
+    let out = createOutboundSenderKey(CONV, T0);
+    const inbound = inboundFromDistribution(parseDistribution(distributionOf(out)), cardId(), T0);
+    const messages: GroupMessage[] = [];
+    for (let i = 0; i < n; i++) {
+      const sent = senderKeyEncrypt(out, utf8(`m${i}`), binding);
+      out = sent.outbound;
+      messages.push(parseGroupMessage(sent.message));
+    }
+    return { out, inbound, messages };
+  }
+  const forge = (m: GroupMessage): GroupMessage => {
+    const signature = m.signature.slice();
+    signature[7]! ^= 1;
+    return { ...m, signature };
+  };
+
+  it('genuine messages pass and then decrypt; a bad signature fails the check and still fails Tampered', async () => {
+    const { inbound, messages } = region(4);
+    const batch = [messages[0]!, forge(messages[1]!), messages[2]!, messages[3]!];
+    expect(await checkGroupSignatures(inbound, batch, BINDING)).toEqual([true, false, true, true]);
+    let key = inbound;
+    const shown: string[] = [];
+    for (const m of batch) {
+      try {
+        const r = senderKeyDecrypt(key, m, BINDING);
+        key = r.inbound;
+        shown.push(text(r.plaintext));
+      } catch (e) {
+        shown.push((e as { code: string }).code);
+      }
+    }
+    expect(shown).toEqual(['m0', ErrorCode.Tampered, 'm2', 'm3']);
+    // The genuine m1 still opens from its skipped key.
+    expect(text(senderKeyDecrypt(key, messages[1]!, BINDING).plaintext)).toBe('m1');
+  });
+
+  it('a check under one key or binding is not taken for another: another key with the same id, another binding', async () => {
+    const { inbound, messages } = region(1);
+    const m = messages[0]!;
+    expect(await checkGroupSignatures(inbound, [m], BINDING)).toEqual([true]);
+    // Another sender that drew the same key id: its key must check the signature itself (and refuse it).
+    const impostor = { ...inboundFromDistribution(parseDistribution(distributionOf(createOutboundSenderKey(CONV, T0))), cardId(), T0), keyId: inbound.keyId };
+    expect(() => senderKeyDecrypt(impostor, m, BINDING)).toThrow(expect.objectContaining({ code: ErrorCode.Tampered }));
+    expect(() => senderKeyDecrypt(inbound, m, utf8('another binding'))).toThrow(expect.objectContaining({ code: ErrorCode.Tampered }));
+    expect(text(senderKeyDecrypt(inbound, m, BINDING).plaintext)).toBe('m0');
+  });
+
+  it('messages under another key id fail the check; the verdicts match ed25519Verify one by one', async () => {
+    const a = region(3);
+    const b = region(2);
+    const mixed = [a.messages[0]!, b.messages[0]!, a.messages[1]!, forge(a.messages[2]!), b.messages[1]!];
+    const verdicts = await checkGroupSignatures(a.inbound, mixed, BINDING);
+    expect(verdicts).toEqual(
+      mixed.map((m) => m.keyId === a.inbound.keyId && ed25519Verify(a.inbound.signingPublicKey, groupSignedBytes(m.headerBytes, BINDING, m.ciphertext), m.signature)),
+    );
+    expect(verdicts).toEqual([true, false, true, false, false]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openDB } from 'idb';
 import { openStorage, MIGRATIONS, SEALED_STORES, ciphertextDigest, type Migration } from '../../../lib/storage';
 import { makeHarness, uniqueDbName } from '../vault/fixtures';
-import { MessageCache } from '../../../lib/storage/message-cache';
+import { MARK_AGAIN_AFTER_MS, MessageCache } from '../../../lib/storage/message-cache';
 import { contains, rawDump } from './raw-dump';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -122,7 +122,8 @@ describe('message cache (LRU)', () => {
       await h.cache.put(digests[i]!, { plaintext: `m${i}`, header: {}, direction: 'received' });
       h.clock.advance(1);
     }
-    // Reading 0 makes it the most recent; 1 is now the oldest.
+    // Reading 0 (a minute later: marks are exact to MARK_AGAIN_AFTER_MS) makes it the most recent; 1 is now the oldest.
+    h.clock.advance(MARK_AGAIN_AFTER_MS);
     expect((await h.cache.get(digests[0]!))?.plaintext).toBe('m0');
     h.clock.advance(1);
     await h.cache.put(digests[5]!, { plaintext: 'm5', header: {}, direction: 'received' });
@@ -140,6 +141,7 @@ describe('message cache (LRU)', () => {
     await h.vault.create('pw');
     const d = await Promise.all(['a', 'b', 'c', 'x'].map((s) => ciphertextDigest([s])));
     for (const x of d.slice(0, 3)) await h.cache.put(x, { plaintext: `p-${x.slice(0, 4)}`, header: {}, direction: 'received' });
+    h.clock.advance(MARK_AGAIN_AFTER_MS + 1);
     const got = await h.cache.getMany([d[1]!, d[3]!, d[0]!]);
     expect([...got.keys()]).toEqual([d[1], d[0]]);
     expect(got.get(d[0]!)?.plaintext).toBe(`p-${d[0]!.slice(0, 4)}`);
@@ -147,6 +149,32 @@ describe('message cache (LRU)', () => {
     await h.cache.put(d[3]!, { plaintext: 'x', header: {}, direction: 'received' });
     expect(await h.cache.get(d[2]!)).toBeUndefined();
     expect((await h.cache.getMany([d[0]!, d[1]!])).size).toBe(2);
+  });
+
+  it('reading again within MARK_AGAIN_AFTER_MS keeps the marks (nothing written); later reads mark again', async () => {
+    const h = await makeHarness({ cacheLimit: 2 });
+    await h.vault.create('pw');
+    const d = await Promise.all(['a', 'b', 'c'].map((s) => ciphertextDigest([s])));
+    for (const x of d.slice(0, 2)) await h.cache.put(x, { plaintext: x, header: {}, direction: 'received' });
+    const marks = async () => {
+      const raw = await openDB(h.name);
+      const out = await Promise.all(d.slice(0, 2).map(async (x) => (await raw.get('messageCache', x))?.lastUsed as number));
+      raw.close();
+      return out;
+    };
+    const before = await marks();
+    h.clock.advance(MARK_AGAIN_AFTER_MS - 1);
+    expect((await h.cache.getMany([d[0]!, d[1]!])).size).toBe(2);
+    expect((await h.cache.get(d[0]!))?.plaintext).toBe(d[0]);
+    expect(await marks()).toEqual(before);
+    h.clock.advance(1);
+    expect((await h.cache.getMany([d[0]!])).size).toBe(1);
+    // The next transaction on the store runs after the (unawaited) marks: a is now newer than b, so b goes first.
+    await h.cache.put(d[2]!, { plaintext: d[2]!, header: {}, direction: 'received' });
+    expect(await h.cache.get(d[1]!)).toBeUndefined();
+    expect((await h.cache.get(d[0]!))?.plaintext).toBe(d[0]);
+    const [a] = await marks();
+    expect(a).toBeGreaterThan(before[0]!);
   });
 
   it('trim evicts the least recently used beyond the limit (entries written outside put)', async () => {
