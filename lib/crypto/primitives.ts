@@ -237,26 +237,41 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
  * Never rejects for bad bytes: a malformed item is `false`.
  */
 export async function ed25519VerifyMany(publicKey: Uint8Array, items: ReadonlyArray<{ message: Uint8Array; signature: Uint8Array }>): Promise<boolean[]> {
+  const check = await ed25519Verifier(publicKey);
+  return Promise.all(items.map(({ message, signature }) => check(message, signature)));
+}
+
+/**
+ * `ed25519VerifyMany` in two steps, for callers with other work to do meanwhile: resolves (after importing the key
+ * into WebCrypto where it can) to a function that STARTS one check and returns the promise of its answer. Checks
+ * started before a long synchronous task run during it on the platform's crypto thread. Without WebCrypto Ed25519
+ * the function checks at once (WASM) and returns a settled promise. Bad types are Malformed, thrown by the function.
+ */
+export async function ed25519Verifier(publicKey: Uint8Array): Promise<(message: Uint8Array, signature: Uint8Array) => Promise<boolean>> {
   assertBytes(publicKey, 'Ed25519 public key', ED25519_PUBLIC_KEY_LEN);
-  for (const { message, signature } of items) {
+  const key = copy(publicKey);
+  const checked = (message: Uint8Array, signature: Uint8Array) => {
     assertBytes(message, 'message');
     assertBytes(signature, 'Ed25519 signature');
-  }
-  const wasm = () => items.map(({ message, signature }) => ed25519Verify(publicKey, message, signature));
-  if (items.length === 0 || !(await webCryptoEd25519())) return wasm();
-  let key: CryptoKey;
+  };
+  const wasm = (message: Uint8Array, signature: Uint8Array) => {
+    checked(message, signature);
+    return Promise.resolve(ed25519Verify(key, message, signature));
+  };
+  if (!(await webCryptoEd25519())) return wasm;
+  let imported: CryptoKey;
   try {
-    key = await globalThis.crypto.subtle.importKey('raw', copy(publicKey) as BufferSource, { name: 'Ed25519' }, false, ['verify']);
+    imported = await globalThis.crypto.subtle.importKey('raw', key as BufferSource, { name: 'Ed25519' }, false, ['verify']);
   } catch {
-    return wasm(); // a key the platform will not import (e.g. not a curve point): the WASM gives the answer
+    return wasm; // a key the platform will not import (e.g. not a curve point): the WASM gives the answer
   }
-  return Promise.all(
-    items.map(({ message, signature }) =>
-      signature.length !== ED25519_SIGNATURE_LEN
-        ? false
-        : globalThis.crypto.subtle.verify({ name: 'Ed25519' }, key, copy(signature) as BufferSource, copy(message) as BufferSource).catch(() => false),
-    ),
-  );
+  return (message, signature) => {
+    checked(message, signature);
+    if (signature.length !== ED25519_SIGNATURE_LEN) return Promise.resolve(false);
+    return globalThis.crypto.subtle
+      .verify({ name: 'Ed25519' }, imported, copy(signature) as BufferSource, copy(message) as BufferSource)
+      .catch(() => false);
+  };
 }
 
 /** RFC 8032 section 7.1, TEST 2 (one-byte message): the platform must accept it and refuse it altered. */

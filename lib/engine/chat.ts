@@ -15,14 +15,14 @@ import { ErrorCode, OvercryptError, fail, isError } from '../errors';
 import type { ContactStore } from '../contacts';
 import type { DecryptInput, DecryptOutput, DecryptResult, EncryptInput, EncryptOutput, EngineEnv } from '../service/engines';
 import type { Write } from '../storage/keystore';
-import { checkGroupSignatures, createOutboundSenderKey, distributionOf, parseGroupMessage, senderKeyDecrypt, senderKeyEncrypt, shouldRotate, type GroupMessage } from '../senderkeys';
+import { createOutboundSenderKey, distributionOf, parseGroupMessage, senderKeyDecrypt, senderKeyDecryptMany, senderKeyEncrypt, shouldRotate, type GroupMessage, type InboundSenderKey } from '../senderkeys';
 import { signedBy } from '../senderkeys/senderkey';
 import { HeaderFlag, decodeChainContext, encodeChainContext, joinHeader, makeEnvelope, recipientSetHash, splitArmor, EnvelopeKind, type ChainContext, type MessageHeader as WireHeader } from '../wire';
 import { archiveCopy } from './org-copy';
 import { contactStore, loadDevice, type Device } from './device';
 import { BundleClaims, encodeSenderKeyControl, processMailbox, sendPairwise } from './pairwise';
 import { trustedTargets } from './recipients';
-import { inboundId, outboundId, readInbound, readOutbound, senderKeyConversation, writeOutbound, type InboundState, type OutboundState } from './senderkey-state';
+import { inboundId, outboundId, readInbound, readOutbound, senderKeyConversation, writeOutbound, type InboundEntry, type InboundState, type OutboundState } from './senderkey-state';
 import { serialiseInbound } from '../senderkeys';
 
 const MESSAGE_ID_DOMAIN = utf8Encode('overcrypt/sk-message-id/v1\0');
@@ -109,8 +109,8 @@ export async function decryptChat(env: EngineEnv, input: DecryptInput, body: Uin
 
 /**
  * Decrypts many SenderKeyMessage bodies (a display region), one result per message in the same order. Messages
- * under the same sender key id are opened in ONE `env.sessions.update`: one unseal of the key, the signatures
- * checked together (checkGroupSignatures: off the JS thread where the platform can), a chain step per message, one
+ * under the same sender key id are opened in ONE `env.sessions.update`: one unseal of the key, a chain step per
+ * message (senderKeyDecryptMany: the signatures are checked meanwhile, off the JS thread where the platform can), one
  * seal of the advanced key and every plaintext committed with it (env.cacheWrite) in one transaction.
  * A message that fails (tampered, duplicate, too old) leaves the key as it was for that message only: the others'
  * steps are kept. Keys not known yet trigger ONE mailbox fetch for the whole batch, started before the known keys'
@@ -186,26 +186,23 @@ class GroupReader {
       const keys = entries.map((e) => readInbound(e));
       // Each key's context, decoded once for the group (the same bytes for every message under that key).
       const chains: ChainContext[] = [];
-      // With one key under the id (the normal case) every signature is checked at once, before the chain steps;
-      // senderKeyDecrypt then relies on that check (and repeats it for any that failed: Tampered).
-      if (keys.length === 1) await checkGroupSignatures(keys[0]!, group.map((g) => g.m), entries[0]!.context);
+      const opened = await openGroup(keys, entries, group);
       const changed = new Set<number>();
       const writes: Write[] = [];
       const archive: Array<{ wire: WireHeader; body: Uint8Array }> = [];
-      for (const { at, input, m } of group) {
+      for (const [k, { at, input, m }] of group.entries()) {
         try {
-          const i = keys.length === 1 ? 0 : keys.findIndex((k, j) => signedBy(k, m, entries[j]!.context));
-          if (i < 0) fail(ErrorCode.Tampered, 'group message does not verify under any key with its id');
-          const out = senderKeyDecrypt(keys[i]!, m, entries[i]!.context);
-          keys[i] = out.inbound;
-          changed.add(i);
-          const chain = (chains[i] ??= decodeChainContext(entries[i]!.context));
-          const { sentAt, text } = readBody(out.plaintext);
+          const o = opened.results[k]!;
+          if (!o.ok) throw o.error;
+          changed.add(o.key);
+          const senderCardId = keys[o.key]!.senderCardId;
+          const chain = (chains[o.key] ??= decodeChainContext(entries[o.key]!.context));
+          const { sentAt, text } = readBody(o.plaintext);
           const header: MessageHeader = {
-            messageId: senderKeyMessageId(out.inbound.senderCardId, m.keyId, m.iteration),
+            messageId: senderKeyMessageId(senderCardId, m.keyId, m.iteration),
             conversationId: chain.conversation.conversation,
             senderIdentity: chain.senderIdentity,
-            senderCardId: out.inbound.senderCardId,
+            senderCardId,
             sentAt,
             mode: 'forward-secret',
           };
@@ -219,6 +216,7 @@ class GroupReader {
           results[at] = { ok: false, error };
         }
       }
+      opened.keys.forEach((key, j) => (keys[j] = key));
       if (changed.size === 0) return { state, result: { known: true, archive } };
       const next = entries.map((e, j) => (changed.has(j) ? { ...e, key: serialiseInbound(keys[j]!) } : e));
       return { state: { keys: next }, result: { known: true, archive }, writes };
@@ -235,6 +233,34 @@ class GroupReader {
     }
     return t;
   }
+}
+
+/** Per message of a group: the plaintext and which key (index in `keys`) opened it, or the error. */
+type Opened = { ok: true; key: number; plaintext: Uint8Array } | { ok: false; error: unknown };
+
+/**
+ * Opens a group's messages in order, each key advanced by the messages it opened (a failed one leaves it as it was).
+ * One key under the id (the normal case): senderKeyDecryptMany, whose signature checks run alongside the chain
+ * steps. Several (senders that drew the same random id, rare): each message goes to the key it verifies under.
+ */
+async function openGroup(keys: readonly InboundSenderKey[], entries: readonly InboundEntry[], group: Readonly<Group>): Promise<{ keys: InboundSenderKey[]; results: Opened[] }> {
+  if (keys.length === 1) {
+    const many = await senderKeyDecryptMany(keys[0]!, group.map((g) => g.m), entries[0]!.context);
+    return { keys: [many.inbound], results: many.results.map((r) => (r.ok ? { ok: true, key: 0, plaintext: r.plaintext } : r)) };
+  }
+  const next = [...keys];
+  const results = group.map(({ m }): Opened => {
+    try {
+      const i = next.findIndex((k, j) => signedBy(k, m, entries[j]!.context));
+      if (i < 0) fail(ErrorCode.Tampered, 'group message does not verify under any key with its id');
+      const out = senderKeyDecrypt(next[i]!, m, entries[i]!.context);
+      next[i] = out.inbound;
+      return { ok: true, key: i, plaintext: out.plaintext };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  return { keys: next, results };
 }
 
 function readBody(bytes: Uint8Array): { sentAt: number; text: string } {

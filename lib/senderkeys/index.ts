@@ -39,7 +39,8 @@ export {
   senderKeyEncrypt,
   inboundFromDistribution,
   senderKeyDecrypt,
-  checkGroupSignatures,
+  senderKeyDecryptMany,
+  type GroupOpenResult,
 } from './senderkey';
 export { type SenderKeyStore, MemorySenderKeyStore } from './store';
 export {

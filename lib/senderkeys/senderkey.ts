@@ -34,7 +34,7 @@ import {
   ed25519GenerateKeyPair,
   ed25519Sign,
   ed25519Verify,
-  ed25519VerifyMany,
+  ed25519Verifier,
   hkdfSha256,
   hmacSha256,
   randomBytes,
@@ -197,47 +197,6 @@ export function signedBy(key: InboundSenderKey, m: GroupMessage, binding: Uint8A
 }
 
 /**
- * Messages whose signature `checkGroupSignatures` found valid, with the signing key and binding it was valid under.
- * Private to this module, keyed by the parsed message object (collected with it); `senderKeyDecrypt` skips its own
- * check only when the key and binding it is given are these very bytes.
- */
-const checked = new WeakMap<GroupMessage, { signingPublicKey: Uint8Array; binding: Uint8Array }>();
-
-/**
- * Checks the signatures of many messages under one inbound key together (a display region): on the platform's
- * WebCrypto where it has Ed25519, so off the JS thread in Chromium; see ed25519VerifyMany. One boolean per message.
- * A later `senderKeyDecrypt(key, m, binding)` of a message that passed does not check it again; one that failed
- * is checked again there and fails Tampered. Nothing else changes: the chain is stepped by senderKeyDecrypt only.
- */
-export async function checkGroupSignatures(key: InboundSenderKey, messages: readonly GroupMessage[], binding: Uint8Array): Promise<boolean[]> {
-  checkSizes(new Uint8Array(0), binding);
-  const ours = messages.map((m) => m.keyId === key.keyId);
-  const valid = await ed25519VerifyMany(
-    key.signingPublicKey,
-    messages.map((m) => ({ message: groupSignedBytes(m.headerBytes, binding, m.ciphertext), signature: m.signature })),
-  );
-  const record = { signingPublicKey: key.signingPublicKey.slice(), binding: binding.slice() };
-  return messages.map((m, i) => {
-    const ok = ours[i]! && valid[i]!;
-    if (ok) checked.set(m, record);
-    return ok;
-  });
-}
-
-/** True when checkGroupSignatures already found `m` signed under exactly this key and binding. */
-function alreadyChecked(key: InboundSenderKey, m: GroupMessage, binding: Uint8Array): boolean {
-  const c = checked.get(m);
-  return c !== undefined && m.keyId === key.keyId && sameBytes(c.signingPublicKey, key.signingPublicKey) && sameBytes(c.binding, binding);
-}
-
-/** Byte equality of public values (signing public keys, bindings): no secret, so no need for constant time. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
  * Decrypts with an inbound key; returns the advanced key. Errors (key unchanged): Tampered
  * (signature or AEAD), DuplicateMessage, MissingMessageKey (sent before the key was shared with
  * us, e.g. a member added later), TooBigMessageGap.
@@ -248,7 +207,51 @@ export function senderKeyDecrypt(
   binding: Uint8Array,
 ): { inbound: InboundSenderKey; plaintext: Uint8Array } {
   checkSizes(new Uint8Array(0), binding);
-  if (!alreadyChecked(key, m, binding) && !signedBy(key, m, binding)) fail(ErrorCode.Tampered, 'group message signature does not verify');
+  if (!signedBy(key, m, binding)) fail(ErrorCode.Tampered, 'group message signature does not verify');
+  return openVerified(key, m, binding);
+}
+
+/** One message's outcome in senderKeyDecryptMany. */
+export type GroupOpenResult = { ok: true; plaintext: Uint8Array } | { ok: false; error: unknown };
+
+/**
+ * `senderKeyDecrypt` over many messages under one inbound key (a display region), in the order given: the same
+ * results and final key as calling it on each in turn and keeping the key of each success. Faster: every signature
+ * is checked together on the platform's WebCrypto where it has Ed25519 (ed25519VerifyMany, off the JS thread in
+ * Chromium) WHILE the chain steps and AEAD opens run; a plaintext is only returned once its signature is known
+ * good. If any signature fails, the run is redone from the start with that message refused (Tampered), so a bad
+ * message never moves the key.
+ */
+export async function senderKeyDecryptMany(
+  key: InboundSenderKey,
+  messages: readonly GroupMessage[],
+  binding: Uint8Array,
+): Promise<{ inbound: InboundSenderKey; results: GroupOpenResult[] }> {
+  checkSizes(new Uint8Array(0), binding);
+  const check = await ed25519Verifier(key.signingPublicKey);
+  // Started now, answered on the crypto thread while the loop below runs on this one.
+  const verdicts = Promise.all(messages.map((m) => check(groupSignedBytes(m.headerBytes, binding, m.ciphertext), m.signature)));
+  const run = (signed: (i: number) => boolean) => {
+    let inbound = key;
+    const results = messages.map((m, i): GroupOpenResult => {
+      try {
+        if (m.keyId !== key.keyId || !signed(i)) fail(ErrorCode.Tampered, 'group message signature does not verify');
+        const out = openVerified(inbound, m, binding);
+        inbound = out.inbound;
+        return { ok: true, plaintext: out.plaintext };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+    return { inbound, results };
+  };
+  const optimistic = run(() => true); // nothing leaves this function before the verdicts are in
+  const valid = await verdicts;
+  return valid.every(Boolean) ? optimistic : run((i) => valid[i]!);
+}
+
+/** senderKeyDecrypt after the signature check: the chain step (or skipped key) and the AEAD open. */
+function openVerified(key: InboundSenderKey, m: GroupMessage, binding: Uint8Array): { inbound: InboundSenderKey; plaintext: Uint8Array } {
   const open = (messageKey: Uint8Array): Uint8Array => {
     const { key: aesKey, nonce } = aeadKeys(messageKey);
     return aes256GcmDecrypt(aesKey, nonce, m.ciphertext, aad(m.headerBytes, binding));

@@ -13,13 +13,15 @@ import { decryptFrom, encryptTo } from '../../../lib/ratchet';
 import {
   DEFAULT_ROTATION_POLICY,
   GROUP_MESSAGE_OVERHEAD,
-  checkGroupSignatures,
   createOutboundSenderKey,
   inboundFromDistribution,
   parseDistribution,
   senderKeyDecrypt,
+  senderKeyDecryptMany,
   senderKeyEncrypt,
   type GroupMessage,
+  type GroupOpenResult,
+  type InboundSenderKey,
   MAX_SENDER_KEY_GAP,
   MemorySenderKeyStore,
   decryptGroupMessage,
@@ -262,7 +264,7 @@ describe('serialisation', () => {
   });
 });
 
-describe('signatures checked for a whole region (checkGroupSignatures)', () => {
+describe('a whole region under one key (senderKeyDecryptMany)', () => {
   /** An outbound key, its inbound twin and `n` encrypted messages, parsed. */
   function region(n: number, binding = BINDING) {
     let out = createOutboundSenderKey(CONV, T0);
@@ -280,46 +282,54 @@ describe('signatures checked for a whole region (checkGroupSignatures)', () => {
     signature[7]! ^= 1;
     return { ...m, signature };
   };
+  /** The reference: senderKeyDecrypt on each in turn, keeping the key of each success. */
+  function oneByOne(key: InboundSenderKey, messages: readonly GroupMessage[], binding = BINDING) {
+    const results = messages.map((m) => {
+      try {
+        const r = senderKeyDecrypt(key, m, binding);
+        key = r.inbound;
+        return text(r.plaintext);
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    });
+    return { key, results };
+  }
+  const shown = (r: GroupOpenResult[]) => r.map((x) => (x.ok ? text(x.plaintext) : (x.error as { code: string }).code));
 
-  it('genuine messages pass and then decrypt; a bad signature fails the check and still fails Tampered', async () => {
+  it('a bad signature in the middle fails alone (Tampered) and does not move the key; the genuine copy opens later', async () => {
     const { inbound, messages } = region(4);
     const batch = [messages[0]!, forge(messages[1]!), messages[2]!, messages[3]!];
-    expect(await checkGroupSignatures(inbound, batch, BINDING)).toEqual([true, false, true, true]);
-    let key = inbound;
-    const shown: string[] = [];
-    for (const m of batch) {
-      try {
-        const r = senderKeyDecrypt(key, m, BINDING);
-        key = r.inbound;
-        shown.push(text(r.plaintext));
-      } catch (e) {
-        shown.push((e as { code: string }).code);
-      }
-    }
-    expect(shown).toEqual(['m0', ErrorCode.Tampered, 'm2', 'm3']);
-    // The genuine m1 still opens from its skipped key.
-    expect(text(senderKeyDecrypt(key, messages[1]!, BINDING).plaintext)).toBe('m1');
+    const many = await senderKeyDecryptMany(inbound, batch, BINDING);
+    expect(shown(many.results)).toEqual(['m0', ErrorCode.Tampered, 'm2', 'm3']);
+    const ref = oneByOne(inbound, batch);
+    expect(serialiseInbound(many.inbound)).toBe(serialiseInbound(ref.key));
+    expect(text(senderKeyDecrypt(many.inbound, messages[1]!, BINDING).plaintext)).toBe('m1');
   });
 
-  it('a check under one key or binding is not taken for another: another key with the same id, another binding', async () => {
-    const { inbound, messages } = region(1);
-    const m = messages[0]!;
-    expect(await checkGroupSignatures(inbound, [m], BINDING)).toEqual([true]);
-    // Another sender that drew the same key id: its key must check the signature itself (and refuse it).
-    const impostor = { ...inboundFromDistribution(parseDistribution(distributionOf(createOutboundSenderKey(CONV, T0))), cardId(), T0), keyId: inbound.keyId };
-    expect(() => senderKeyDecrypt(impostor, m, BINDING)).toThrow(expect.objectContaining({ code: ErrorCode.Tampered }));
-    expect(() => senderKeyDecrypt(inbound, m, utf8('another binding'))).toThrow(expect.objectContaining({ code: ErrorCode.Tampered }));
-    expect(text(senderKeyDecrypt(inbound, m, BINDING).plaintext)).toBe('m0');
-  });
-
-  it('messages under another key id fail the check; the verdicts match ed25519Verify one by one', async () => {
+  it('another key id, another binding or a forged message changes nothing for the others', async () => {
     const a = region(3);
-    const b = region(2);
-    const mixed = [a.messages[0]!, b.messages[0]!, a.messages[1]!, forge(a.messages[2]!), b.messages[1]!];
-    const verdicts = await checkGroupSignatures(a.inbound, mixed, BINDING);
-    expect(verdicts).toEqual(
-      mixed.map((m) => m.keyId === a.inbound.keyId && ed25519Verify(a.inbound.signingPublicKey, groupSignedBytes(m.headerBytes, BINDING, m.ciphertext), m.signature)),
+    const b = region(1);
+    const mixed = [a.messages[2]!, b.messages[0]!, a.messages[0]!, forge(a.messages[1]!)];
+    const many = await senderKeyDecryptMany(a.inbound, mixed, BINDING);
+    expect(shown(many.results)).toEqual(['m2', ErrorCode.Tampered, 'm0', ErrorCode.Tampered]);
+    expect(serialiseInbound(many.inbound)).toBe(serialiseInbound(oneByOne(a.inbound, mixed).key));
+    const wrongBinding = await senderKeyDecryptMany(a.inbound, a.messages, utf8('another binding'));
+    expect(shown(wrongBinding.results)).toEqual([ErrorCode.Tampered, ErrorCode.Tampered, ErrorCode.Tampered]);
+    expect(wrongBinding.inbound).toEqual(a.inbound);
+  });
+
+  it('any order, duplicates, gaps and forgeries: the same results and final key as one message at a time', async () => {
+    const { inbound, messages } = region(12);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(11), fc.boolean()), { maxLength: 20 }), async (picks) => {
+        const batch = picks.map(([i, forged]) => (forged ? forge(messages[i]!) : messages[i]!));
+        const many = await senderKeyDecryptMany(inbound, batch, BINDING);
+        const ref = oneByOne(inbound, batch);
+        expect(shown(many.results)).toEqual(ref.results);
+        expect(serialiseInbound(many.inbound)).toBe(serialiseInbound(ref.key));
+      }),
+      { numRuns: 60 },
     );
-    expect(verdicts).toEqual([true, false, true, false, false]);
   });
 });
