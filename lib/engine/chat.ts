@@ -113,8 +113,9 @@ export async function decryptChat(env: EngineEnv, input: DecryptInput, body: Uin
  * message (senderKeyDecryptMany: the signatures are checked meanwhile, off the JS thread where the platform can), one
  * seal of the advanced key and every plaintext committed with it (env.cacheWrite) in one transaction.
  * A message that fails (tampered, duplicate, too old) leaves the key as it was for that message only: the others'
- * steps are kept. Keys not known yet trigger ONE mailbox fetch for the whole batch, started before the known keys'
- * messages are opened so the two overlap; still unknown after it: `UnknownSenderKey`. A mailbox fetch that fails
+ * steps are kept. Keys not known yet trigger ONE mailbox fetch for the whole batch (shared with other batches running
+ * at the same time), started before the known keys' messages are opened so the two overlap; still unknown after it:
+ * `UnknownSenderKey`. A mailbox fetch that fails
  * (directory unreachable) fails only the messages that needed it, with its error.
  * Rejects only for Locked (nothing of that key's group is committed then).
  */
@@ -136,17 +137,25 @@ export async function decryptChatBatch(env: EngineEnv, messages: ReadonlyArray<{
   // A region that reaches into a newer key (rotated every 100 messages) needs the mailbox: the network round trips
   // run while the keys already held are used. The snapshot only decides when to fetch; `open` re-reads the state.
   const held = await Promise.all([...groups.keys()].map(async (keyId) => (await env.sessions.read<InboundState>('senderKeys', inboundId(keyId)))?.keys.length ?? 0));
-  let mailbox = held.some((n) => n === 0) ? fetchMailbox(env) : undefined;
-  const unknown: number[] = [];
+  let mailbox = held.some((n) => n === 0) ? sharedMailbox(env) : undefined;
+  let unknown: number[] = [];
   for (const [keyId, group] of groups) {
     if (!(await reader.open(keyId, group, results))) unknown.push(keyId);
   }
   if (unknown.length === 0) return results;
-  const mailboxError = await (mailbox ??= fetchMailbox(env));
-  if (isError(mailboxError, ErrorCode.Locked)) throw mailboxError;
-  const still: number[] = [];
-  for (const keyId of unknown) if (!(await reader.open(keyId, groups.get(keyId)!, results))) still.push(keyId);
-  for (const keyId of still) {
+  let mailboxError: unknown;
+  for (;;) {
+    mailbox ??= sharedMailbox(env);
+    mailboxError = await mailbox.done;
+    if (isError(mailboxError, ErrorCode.Locked)) throw mailboxError;
+    const still: number[] = [];
+    for (const keyId of unknown) if (!(await reader.open(keyId, groups.get(keyId)!, results))) still.push(keyId);
+    unknown = still;
+    // A fetch joined from another region may have started before our key's envelope arrived: one of our own then.
+    if (unknown.length === 0 || !mailbox.joined) break;
+    mailbox = { done: fetchMailbox(env), joined: false };
+  }
+  for (const keyId of unknown) {
     const error =
       mailboxError ?? new OvercryptError(ErrorCode.UnknownSenderKey, 'could not decrypt: the key for this message has not been received (yet)', { keyId });
     for (const { at } of groups.get(keyId)!) results[at] = { ok: false, error };
@@ -165,6 +174,21 @@ function fetchMailbox(env: EngineEnv): Promise<unknown> {
     () => undefined,
     (error: unknown) => error ?? new OvercryptError(ErrorCode.Internal, 'mailbox fetch failed'),
   );
+}
+
+/** The display's mailbox fetch in flight per engine env: a page of history opens many regions at once. No secrets. */
+const mailboxInFlight = new WeakMap<EngineEnv, Promise<unknown>>();
+
+/**
+ * A mailbox fetch for a batch: the one another batch has in flight (`joined`), else a new one. Ten regions of a page
+ * that all reach new keys make one round of requests to the directory, not ten.
+ */
+function sharedMailbox(env: EngineEnv): { done: Promise<unknown>; joined: boolean } {
+  const running = mailboxInFlight.get(env);
+  if (running) return { done: running, joined: true };
+  const done = fetchMailbox(env).finally(() => mailboxInFlight.delete(env));
+  mailboxInFlight.set(env, done);
+  return { done, joined: false };
 }
 
 /** Opens groups of messages under one key id each; trust looked up once per sender identity. */

@@ -120,6 +120,30 @@ describe('decrypting a region of sender-key messages', () => {
     expect(counts.get('senderKeys')).toBeLessThanOrEqual(2 * 2 + 2);
   }, 180_000);
 
+  it('regions decrypted at once that all need a new key share one mailbox fetch', async () => {
+    const erin = await register(t, 'rg-erin');
+    for (const u of [bob, erin]) await openChannel(u, '#rg5', ['rg-bob', 'rg-erin']);
+    const sent = texts('e5', 6);
+    const parts = await sendMany(erin, '#rg5', sent); // erin's key waits in bob's mailbox
+    const directory = bob.service.directory;
+    const fetchMailbox = directory.fetchMailbox.bind(directory);
+    let fetches = 0;
+    directory.fetchMailbox = (...args) => {
+      fetches++;
+      return fetchMailbox(...args);
+    };
+    try {
+      const engine = createEngines().messages;
+      const inputs = await Promise.all(parts.map(async (p) => ({ parts: p, host: HOST, digest: await ciphertextDigest(p) })));
+      const regions = [inputs.slice(0, 2), inputs.slice(2, 4), inputs.slice(4)];
+      const results = await Promise.all(regions.map((r) => engine.decryptBatch!(bob.service.env, r)));
+      expect(results.flat().map((r) => (r.ok ? r.out.plaintext : r.error))).toEqual(sent);
+      expect(fetches).toBe(1); // one page of the mailbox (it holds fewer than a page) for the three regions
+    } finally {
+      directory.fetchMailbox = fetchMailbox;
+    }
+  }, 180_000);
+
   it('a new key in the region: the mailbox is fetched before the known key is used; if it fails, only the new key\'s messages fail', async () => {
     const dave = await register(t, 'rg-dave');
     for (const u of [alice, bob, dave]) await openChannel(u, '#rg4', ['rg-alice', 'rg-bob', 'rg-dave']);
