@@ -8,7 +8,9 @@ import { useItemVisibility, type ItemVisibilityEnv } from './useItemVisibility';
 
 export interface DisplayAppProps {
   api: ApiClient;
-  handle: string;
+  /** The single-use handle from the frame's URL; or `claim`, for a spare frame that waits for its region. */
+  handle?: string;
+  claim?: () => Promise<DisplayRegion | undefined>;
   /** IntersectionObserver and document used to watch each item's visibility (the frame's own window in main.tsx). */
   visibility: ItemVisibilityEnv;
   /** Opens the popup / unlock tab (a passphrase is never typed in a frame). */
@@ -38,10 +40,19 @@ export function mark(name: string): void {
 }
 
 async function openRegion(api: ApiClient, handle: string): Promise<DisplayRegion | undefined> {
+  return claimOnce(() => api.call({ type: 'display/open', handle }));
+}
+
+/** A spare frame's claim: waits for the region the content script moves it into (undefined: none came). */
+export async function awaitRegion(api: ApiClient): Promise<DisplayRegion | undefined> {
+  return (await claimOnce(() => api.call({ type: 'display/await' }))) ?? undefined;
+}
+
+async function claimOnce<T>(call: () => Promise<T>): Promise<T | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       mark('oc:open-sent');
-      const region = await api.call({ type: 'display/open', handle });
+      const region = await call();
       mark('oc:open-done');
       return region;
     } catch (e) {
@@ -56,7 +67,7 @@ async function openRegion(api: ApiClient, handle: string): Promise<DisplayRegion
  * once, and fills them in as the worker answers (items in view first; region-loader.ts). Locked: "Unlock" and a
  * fetch on the unlock push. Site not enabled: "Decrypt", clickable only while the first item is fully visible.
  */
-export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, onLocked, nearPx, now, startTimeoutMs }: DisplayAppProps) {
+export function DisplayApp({ api, handle, claim, visibility, openUnlock, onUnlocked, onLocked, nearPx, now, startTimeoutMs }: DisplayAppProps) {
   const [phase, setPhase] = useState<Phase>({ kind: 'opening' });
   const loader = useRef<RegionLoader | null>(null);
   const container = useRef<HTMLDivElement | null>(null);
@@ -88,7 +99,7 @@ export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, on
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    void openRegion(api, handle).then((region) => {
+    void (claim ? claim() : handle ? openRegion(api, handle) : Promise.resolve(undefined)).then((region) => {
       if (!live) return;
       if (!region || !Array.isArray(region.heightsPx) || region.heightsPx.length === 0) {
         setPhase({ kind: 'refused' });
@@ -110,7 +121,7 @@ export function DisplayApp({ api, handle, visibility, openUnlock, onUnlocked, on
       loader.current?.stop();
       loader.current = null;
     };
-  }, [api, handle]);
+  }, [api, handle, claim]);
 
   const region = phase.kind === 'open' ? phase.region : undefined;
   // The frame is exactly as tall as the room the content script reserved: nothing jumps when text arrives.

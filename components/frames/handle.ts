@@ -12,16 +12,10 @@ export function handleFromLocation(loc: { hash: string; search: string }): strin
 
 /**
  * A *spare* display frame (loaded ahead, before any region exists, so a region does not wait for a frame load) has
- * neither fragment nor query. Its handle comes later as a fragment change (the content script sets the frame's URL
- * to the same page with `#handle`: same document, `hashchange`). Only the first change counts: a frame shows one
- * region for its life. Resolves undefined (refuse) for anything but a valid handle.
+ * neither fragment nor query: it asks the worker for its region instead (`display/await`, lib/service/spares.ts).
  */
 export function isSpare(loc: { hash: string; search: string }): boolean {
   return loc.hash === '' && loc.search === '';
-}
-
-export function nextHandle(win: { location: { hash: string; search: string }; addEventListener(t: 'hashchange', cb: () => void, o?: { once: boolean }): void }): Promise<string | undefined> {
-  return new Promise((resolve) => win.addEventListener('hashchange', () => resolve(handleFromLocation(win.location)), { once: true }));
 }
 
 /** A frame page opened on its own (not inside a page) has nothing to do. */

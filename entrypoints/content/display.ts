@@ -26,7 +26,7 @@ import type { Scheduler } from '../../lib/page/schedule';
 import { holdScroll, scrollContainerOf } from '../../lib/page/scroll-keep';
 import { byViewportDistance, viewportDistance } from '../../lib/page/viewport';
 import { isOwnNode, markOwnElement, markOwnFrame } from './own-frames';
-import type { SpareFrame } from './spare-frame';
+import type { SpareFrame, TakenFrame } from './spare-frame';
 
 export { isOwnNode } from './own-frames';
 
@@ -503,14 +503,7 @@ export class DisplayManager {
     frame.tabIndex = -1;
     frame.style.cssText = `display:block;border:0;width:100%;height:${heightPx}px;color-scheme:normal;background:transparent;`;
     markOwnFrame(frame);
-    if (spare?.loaded) {
-      // Its document is there: the handle arrives as a fragment change (no load, no loading slot).
-      frame.src = this.deps.frameUrl(region.handle!);
-      this.firstWave.delete(region);
-      this.pumpFrames();
-      return;
-    }
-    // One loading slot until the frame's document loaded (or failed to, or the region went away).
+    // One loading slot until the frame shows its region's document (or failed to, or the region went away).
     this.loadingFrames++;
     const win = doc.defaultView;
     let timer: number | undefined;
@@ -526,11 +519,35 @@ export class DisplayManager {
       this.flushRequests();
     };
     region.loading = done;
-    frame.addEventListener('load', done);
-    frame.addEventListener('error', done);
-    timer = win?.setTimeout(done, FRAME_LOAD_TIMEOUT_MS);
-    frame.src = this.deps.frameUrl(region.handle!);
-    if (!spare) region.wrapper.append(frame);
+    const load = () => {
+      frame.addEventListener('load', done);
+      frame.addEventListener('error', done);
+      timer = win?.setTimeout(done, FRAME_LOAD_TIMEOUT_MS);
+      frame.src = this.deps.frameUrl(region.handle!);
+    };
+    if (spare) {
+      void this.handToSpare(region, spare, done, load);
+      return;
+    }
+    load();
+    region.wrapper.append(frame);
+  }
+
+  /**
+   * The spare (now in the region) waits in the worker for its region: it gets this one's handle and claims it
+   * without loading anything. If it does not take it (still loading and not asking yet, two spares in the tab, its
+   * wait ran out), it loads the frame page again with the handle in its URL like any frame.
+   */
+  private async handToSpare(region: Region, spare: TakenFrame, done: () => void, load: () => void): Promise<void> {
+    if (!spare.loaded) await loaded(spare.frame, FRAME_LOAD_TIMEOUT_MS);
+    if (region.loading !== done) return; // taken down meanwhile
+    const taken = await this.deps.api.call({ type: 'display/toSpare', handle: region.handle! }).then(
+      (r) => r.taken,
+      () => false,
+    );
+    if (region.loading !== done) return;
+    if (taken) done();
+    else load();
   }
 
   /** The frame is in place in the region's first row (or right before it). */
@@ -584,6 +601,22 @@ export class DisplayManager {
       this.batch.set(unit.anchor, [...(this.batch.get(unit.anchor) ?? []), unit]);
     }
   }
+}
+
+/** Resolves when the frame's document loaded (or failed to), or after `timeoutMs`. */
+function loaded(frame: HTMLIFrameElement, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const win = frame.ownerDocument.defaultView;
+    const finish = () => {
+      frame.removeEventListener('load', finish);
+      frame.removeEventListener('error', finish);
+      if (timer !== undefined) win?.clearTimeout(timer);
+      resolve();
+    };
+    const timer = win?.setTimeout(finish, timeoutMs);
+    frame.addEventListener('load', finish);
+    frame.addEventListener('error', finish);
+  });
 }
 
 function itemHeight(unit: ArmorUnit, width: number): number {

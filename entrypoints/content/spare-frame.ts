@@ -1,7 +1,8 @@
 /**
  * One display frame loaded before a region needs it. A frame's document takes 100–150 ms to load; a spare, loaded
- * while the page itself is still loading, lets the first region (the messages on screen) skip that wait: the
- * region's handle reaches it as a fragment change of its URL (components/frames/handle.ts, `nextHandle`).
+ * while the page itself is still loading, lets the first region (the messages on screen) skip that wait: it asks
+ * the worker for its region as soon as it runs (`display/await`), and the content script has the worker hand it the
+ * region it moved it into (`display/toSpare`, lib/service/spares.ts).
  *
  * The spare waits off screen and is moved into its region with `moveBefore`, which keeps an iframe's document where
  * an ordinary insert would load it again. Without `moveBefore` (browsers before Chromium 133; Firefox) there is no
@@ -11,6 +12,8 @@
 import { markOwnElement, markOwnFrame } from './own-frames';
 
 export const SPARE_ATTR_VALUE = 'display-spare';
+/** A spare nobody took goes away after this long (the worker stops keeping it waiting after as long). */
+export const SPARE_LIFETIME_MS = 20_000;
 
 type MovableParent = Element & { moveBefore(node: Node, child: Node | null): void };
 
@@ -24,6 +27,7 @@ export class SpareFrame {
   private frame: HTMLIFrameElement | undefined;
   private holder: HTMLElement | undefined;
   private loaded = false;
+  private expiry: ReturnType<typeof setTimeout> | undefined;
 
   /** `url`: the display frame page without fragment. `attr`: our marker attribute (data-overcrypt). */
   constructor(
@@ -61,6 +65,7 @@ export class SpareFrame {
     (doc.body ?? doc.documentElement).append(holder);
     this.frame = frame;
     this.holder = holder;
+    this.expiry = setTimeout(() => this.discard(), SPARE_LIFETIME_MS);
   }
 
   /** Moves the spare into `parent` (last child), its document kept; undefined when there is none to take. */
@@ -81,6 +86,8 @@ export class SpareFrame {
 
   /** Removes the spare (the page is left as it was). */
   discard(): void {
+    if (this.expiry !== undefined) clearTimeout(this.expiry);
+    this.expiry = undefined;
     this.frame?.remove();
     this.holder?.remove();
     this.frame = undefined;

@@ -8,8 +8,9 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { createApiClient } from '../../lib/api/client';
 import { API_TAG } from '../../lib/api/messages';
-import { DisplayApp } from '../../components/frames/DisplayApp';
-import { handleFromLocation, isEmbedded, isSpare, nextHandle } from '../../components/frames/handle';
+import type { DisplayRegion } from '../../lib/api/views';
+import { awaitRegion, DisplayApp } from '../../components/frames/DisplayApp';
+import { handleFromLocation, isEmbedded, isSpare } from '../../components/frames/handle';
 import '../../components/frames/frames.css';
 
 const api = createApiClient((m) => browser.runtime.sendMessage(m));
@@ -57,14 +58,17 @@ function refuse(): void {
   );
 }
 
-function show(handle: string | undefined): void {
-  // Drop the handle from the address so nothing else in this document can read it later.
-  history.replaceState(null, '', location.pathname);
-  if (!handle) return refuse();
-  render(<DisplayApp api={api} handle={handle} visibility={visibility} openUnlock={openUnlock} onUnlocked={onUnlocked} onLocked={onLocked} nearPx={nearPx} />, app);
+function show(source: { handle: string } | { claim: () => Promise<DisplayRegion | undefined> }): void {
+  render(<DisplayApp api={api} {...source} visibility={visibility} openUnlock={openUnlock} onUnlocked={onUnlocked} onLocked={onLocked} nearPx={nearPx} />, app);
 }
 
 const app = document.getElementById('app')!;
+const handle = handleFromLocation(location);
+const spare = isSpare(location);
+// Drop the handle from the address so nothing else in this document can read it later.
+history.replaceState(null, '', location.pathname);
 if (!isEmbedded(window)) refuse();
-else if (isSpare(location)) void nextHandle(window).then(show); // loaded ahead: the handle comes as a fragment change
-else show(handleFromLocation(location));
+// Loaded ahead of any region (a spare): the worker hands it the region the content script moves it into.
+else if (spare) show({ claim: () => awaitRegion(api) });
+else if (handle) show({ handle });
+else refuse();

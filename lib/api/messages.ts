@@ -105,6 +105,13 @@ export interface ApiSpec {
    */
   'display/open': { req: { handle: string }; res: DisplayRegion };
   /**
+   * A spare display frame (loaded before any region, with no handle) waits for the region the content script will
+   * move it into, and claims it as display/open would; null after a while without one (lib/service/spares.ts).
+   */
+  'display/await': { req: Empty; res: DisplayRegion | null };
+  /** The content script moved its spare frame into a region: the waiting spare gets it. `taken` false: load a frame. */
+  'display/toSpare': { req: { handle: string }; res: { taken: boolean } };
+  /**
    * Decrypts (or reads from the message cache) the region's items at `indices` (the frame asks for what is in
    * view first). `reveal`: the user clicked to decrypt (needed on sites not enabled, so a page cannot probe who
    * can read). `background`: none of these items is in view; the worker answers in-view fetches first. One answer
@@ -205,6 +212,8 @@ export const REQUEST_TYPES = [
   'compose/block',
   'job/release',
   'display/open',
+  'display/await',
+  'display/toSpare',
   'display/fetch',
   'compose/claim',
   'compose/approve',

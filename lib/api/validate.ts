@@ -102,6 +102,8 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
   'compose/block': z.strictObject({ jobId: nonEmptyShort, reason: z.enum(['siteBoxChanged', 'frameGone']) }),
   'job/release': z.strictObject({ handleOrJobId: nonEmptyShort }),
   'display/open': z.strictObject({ handle: nonEmptyShort }),
+  'display/await': empty,
+  'display/toSpare': z.strictObject({ handle: nonEmptyShort }),
   'display/fetch': z.strictObject({
     jobId: nonEmptyShort,
     indices: z.array(z.number().check(z.int(), z.gte(0), z.lt(LIMITS.regionItems))).check(z.minLength(1), z.maxLength(LIMITS.regionItems)),

@@ -164,6 +164,14 @@ export class JobRegistry {
     }
   }
 
+  /** Whether `handle` is an unclaimed display job opened from `tabId` (the content script handing it to its spare). */
+  async isOpenDisplayHandle(handle: string, tabId: number | undefined): Promise<boolean> {
+    const ref = await this.store.get<HandleRef>(`job:h:${handle}`);
+    if (ref?.kind !== 'display') return false;
+    const job = await this.store.get<DisplayJob>(`job:d:${ref.jobId}`);
+    return !!job && !job.boundTo && !this.displayExpired(job) && job.opener.tabId === tabId;
+  }
+
   /** The display job, if `caller` is the frame that claimed it. NotFound for unknown, unclaimed or expired jobs. */
   async displayForFrame(jobId: string, caller: Caller): Promise<DisplayJob> {
     const job = await this.store.get<DisplayJob>(`job:d:${jobId}`);

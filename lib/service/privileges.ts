@@ -43,6 +43,8 @@ export const PRIVILEGES: { readonly [K in RequestType]: Privilege } = {
 
   // Locked: the frame claims its region and shows "locked (unlock)"; it fetches after the unlock push.
   'display/open': { who: ['displayFrame'], whileLocked: true },
+  'display/await': { who: ['displayFrame'], whileLocked: true },
+  'display/toSpare': { who: CS, whileLocked: true },
   'display/fetch': { who: ['displayFrame'] },
   'compose/claim': { who: ['composeFrame'] },
   'compose/approve': { who: ['composeFrame'], activity: true },

@@ -39,6 +39,7 @@ import { Vault, type Clock, type SessionKeyStore, type VaultHeader, type VaultOp
 import type { KdfFloor } from '../vault/kdf';
 import { fetchRegionItems, openRegionItems, type RegionDisplayDeps } from './display';
 import { Prefetcher } from './prefetch';
+import { SpareFrames } from './spares';
 import type { AccountRecord, ConversationRef, DecryptInput, DecryptResult, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
 import type { EphemeralStore } from './ephemeral';
 import { JobRegistry } from './jobs';
@@ -121,6 +122,8 @@ export class OvercryptService {
   readonly queues = new SerialQueues();
   /** display/fetch for items in view before background ones (view-first.ts). */
   private readonly viewFirst = new ViewFirst();
+  /** Display frames loaded ahead, waiting for their region (spares.ts). */
+  private readonly spares = new SpareFrames();
   /** Mailbox and regions opened ahead of the display frames (prefetch.ts). */
   private readonly prefetch = new Prefetcher({
     now: () => this.deps.clock.now(),
@@ -234,6 +237,7 @@ export class OvercryptService {
 
   /** tabs.onRemoved: drop what the tab reported. */
   async onTabClosed(tabId: number): Promise<void> {
+    this.spares.forgetTab(tabId);
     await this.jobs.forgetTab(tabId);
   }
 
@@ -517,6 +521,16 @@ export class OvercryptService {
     return status;
   }
 
+  /** A display frame claims the region of `handle` (display/open, or a spare given it by display/await). */
+  private async claimRegion(handle: string, caller: Caller): Promise<DisplayRegion> {
+    const job = await this.jobs.claimDisplay(handle, caller);
+    // Locked before the enabled check: the user's sites are in the sealed settings.
+    const gate = !this.vault.isUnlocked() ? 'locked' : siteOf(this.effective.config, job.host)?.enabled === true ? 'ready' : 'clickToDecrypt';
+    const region: DisplayRegion = { jobId: job.jobId, heightsPx: job.items.map((i) => i.heightPx), gate };
+    const securityPattern = this.effective.config.securityPattern;
+    return securityPattern === undefined ? region : { ...region, securityPattern };
+  }
+
   /** Decrypting ahead of the frames only where they will decrypt without a click, and only while unlocked. */
   private canPrefetch(host: string): boolean {
     return this.vault.isUnlocked() && siteOf(this.effective.config, host)?.enabled === true;
@@ -743,13 +757,14 @@ export class OvercryptService {
       return {};
     },
 
-    'display/open': async (req, caller): Promise<DisplayRegion> => {
-      const job = await this.jobs.claimDisplay(req.handle, caller);
-      // Locked before the enabled check: the user's sites are in the sealed settings.
-      const gate = !this.vault.isUnlocked() ? 'locked' : siteOf(this.effective.config, job.host)?.enabled === true ? 'ready' : 'clickToDecrypt';
-      const region: DisplayRegion = { jobId: job.jobId, heightsPx: job.items.map((i) => i.heightPx), gate };
-      const securityPattern = this.effective.config.securityPattern;
-      return securityPattern === undefined ? region : { ...region, securityPattern };
+    'display/open': async (req, caller): Promise<DisplayRegion> => this.claimRegion(req.handle, caller),
+    'display/await': async (_req, caller): Promise<DisplayRegion | null> => {
+      const handle = await this.spares.wait(caller);
+      return handle === undefined ? null : this.claimRegion(handle, caller);
+    },
+    'display/toSpare': async (req, caller) => {
+      if (!(await this.jobs.isOpenDisplayHandle(req.handle, caller.tabId))) throw new OvercryptError(ErrorCode.NotFound, 'no such region in this tab');
+      return { taken: (await this.spares.offer(caller.tabId!, req.handle)) !== undefined };
     },
     'display/fetch': async (req, caller): Promise<{ items: DisplayItem[] }> => {
       const job = await this.jobs.displayForFrame(req.jobId, caller);

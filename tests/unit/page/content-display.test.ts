@@ -615,7 +615,7 @@ describe('content script display regions: frames load a few at a time, nearest t
     expect(frames().map(regionOfFrame).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('the first region takes the spare frame (its document loaded): the handle as a fragment, no load to wait for', async () => {
+  it('the first region takes the spare frame (its document loaded): the worker hands it the region, no load to wait for', async () => {
     const texts = runsOfEncrypted(12, 3);
     loadLounge(texts.map((html) => ({ from: 'alice', html })));
     fakeRects((_, i) => ({ top: i * 100, width: 700 })); // rows 0..7 in view: regions 0 and 1
@@ -631,14 +631,28 @@ describe('content script display regions: frames load a few at a time, nearest t
         return { frame: spareFrame, loaded: true };
       },
     } as unknown as SpareFrame;
-    const { run, dm } = setup({ spare });
+    let n = 0;
+    const handedOver: string[] = [];
+    const { run, dm } = setup({
+      spare,
+      handler: (req: ApiRequest) => {
+        if (req.type === 'armor/found') return { handle: handleOf(++n) };
+        if (req.type === 'display/toSpare') {
+          handedOver.push(req.handle);
+          return { taken: true };
+        }
+        return {};
+      },
+    });
     dm.start();
     await run();
     for (let i = 0; i < 5; i++) await settled();
     const wrappers = [...document.querySelectorAll<HTMLElement>('div[data-overcrypt="display"]')];
-    // Region 0 got the spare, with its handle in the fragment; region 1 loads a frame of its own.
+    // Region 0 got the spare, and the worker its handle for it (not the URL: the page sees that); region 1 loads a
+    // frame of its own.
     expect(wrappers[0]!.querySelector('iframe')).toBe(spareFrame);
-    expect(spareFrame.getAttribute('src')).toBe(`chrome-extension://dyn/display-frame.html#${handleOf(1)}`);
+    expect(handedOver).toEqual([handleOf(1)]);
+    expect(spareFrame.getAttribute('src')).toBe('chrome-extension://dyn/display-frame.html');
     expect(spareFrame.getAttribute('data-overcrypt')).toBe('display-frame');
     expect(spareFrame.style.height).toBe(wrappers[0]!.style.height);
     expect(frames()).toHaveLength(2);
@@ -649,6 +663,19 @@ describe('content script display regions: frames load a few at a time, nearest t
     expect(prepared).toBe(0);
     for (const f of frames().slice(2)) loads.fire(f);
     expect(prepared).toBe(1);
+  });
+
+  it('a spare the worker could not hand the region to loads the frame page with the handle like any frame', async () => {
+    loadLounge([{ from: 'alice', html: msgArmor(1) }]);
+    const spareFrame = document.createElement('iframe');
+    spareFrame.setAttribute('src', 'chrome-extension://dyn/display-frame.html');
+    const spare = { prepare: () => undefined, take: (parent: Element) => (parent.append(spareFrame), { frame: spareFrame, loaded: true }) } as unknown as SpareFrame;
+    const { run, dm, api } = setup({ spare, handler: (req: ApiRequest) => (req.type === 'armor/found' ? { handle: handleOf(1) } : req.type === 'display/toSpare' ? { taken: false } : {}) });
+    dm.start();
+    await run();
+    for (let i = 0; i < 5; i++) await settled();
+    expect(api.calls.map((c) => c.type)).toEqual(['armor/found', 'display/toSpare']);
+    expect(spareFrame.getAttribute('src')).toBe(`chrome-extension://dyn/display-frame.html#${handleOf(1)}`);
   });
 
   it('a region taken down while its frame loads frees the slot; one waiting for a slot never gets a frame', async () => {

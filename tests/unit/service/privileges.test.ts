@@ -29,9 +29,10 @@ describe('privilege table', () => {
   it('content scripts get no plaintext-returning, key or settings operation', () => {
     const csAllowed = REQUEST_TYPES.filter((t) => PRIVILEGES[t].who.includes('contentScript'));
     expect(csAllowed.sort()).toEqual(
-      ['armor/found', 'compose/block', 'compose/open', 'compose/output', 'job/release', 'page/context', 'page/setEncryption', 'page/status', 'status/get'].sort(),
+      ['armor/found', 'compose/block', 'compose/open', 'compose/output', 'display/toSpare', 'job/release', 'page/context', 'page/setEncryption', 'page/status', 'status/get'].sort(),
     );
-    for (const t of ['display/open', 'display/fetch', 'compose/submit', 'compose/claim'] as const) expect(PRIVILEGES[t].who).not.toContain('contentScript');
+    for (const t of ['display/open', 'display/await', 'display/fetch', 'compose/submit', 'compose/claim'] as const) expect(PRIVILEGES[t].who).not.toContain('contentScript');
+    expect(PRIVILEGES['display/await'].who).toEqual(['displayFrame']);
     expect(PRIVILEGES['armor/found'].who).toEqual(['contentScript']);
     expect(PRIVILEGES['display/open'].who).toEqual(['displayFrame']);
     expect(PRIVILEGES['display/fetch'].who).toEqual(['displayFrame']);

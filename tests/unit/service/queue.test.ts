@@ -1,3 +1,4 @@
+import { MARK_AGAIN_AFTER_MS } from '../../../lib/storage/message-cache';
 import { describe, expect, it } from 'vitest';
 import { SerialQueues } from '../../../lib/service';
 import { bobsArmor, openCompose, registeredWorld, senders, showOne, showRegion, type TestWorld } from './fakes';
@@ -186,9 +187,9 @@ describe('the message cache after a display fetch', () => {
   it('the cache bound holds for entries committed by session steps (least recently used go first)', async () => {
     const t = await registeredWorld({ cacheLimit: 10 });
     await showRegion(t, armors(8), { conversationId: '#chan' });
-    t.clock.advance(1_000);
+    t.clock.advance(MARK_AGAIN_AFTER_MS); // recently-used marks are exact to MARK_AGAIN_AFTER_MS
     await showRegion(t, armors(1), { conversationId: '#chan' }); // c-0 used again: now the newest
-    t.clock.advance(1_000);
+    t.clock.advance(MARK_AGAIN_AFTER_MS);
     await showRegion(t, armors(6, 8), { conversationId: '#chan' });
     expect(await t.service.cache.count()).toBe(10);
     const again = await showRegion(t, armors(14), { conversationId: '#chan' });
