@@ -163,6 +163,7 @@ export class DisplayManager {
 
   start(): void {
     this.scanner.start();
+    this.scanner.hurry(); // the messages on screen are what the user waits for
   }
 
   /**
@@ -334,6 +335,11 @@ export class DisplayManager {
    * document load in the extension's one renderer process.
    */
   private placeUnits(): void {
+    // Messages in view not read yet: keep scanning at once, and place what is in view as one region after.
+    if (this.scanner.isPending((n) => this.rowInView.has(n as Element))) {
+      this.scanner.hurry();
+      return;
+    }
     if (this.batch.size === 0) return;
     const units = [...this.batch.values()].flat().map((u) => ({ ...u, members: u.members.filter((m) => m.isConnected) }));
     const waitingOutOfView = units.filter((u) => !this.rowInView.has(u.anchor)).length;

@@ -95,6 +95,16 @@ export class ArmorScanner {
     return this.queue.size;
   }
 
+  /** Whether a node still waiting to be scanned matches (e.g. a message row in view). */
+  isPending(match: (node: Node) => boolean): boolean {
+    return this.queue.has(match);
+  }
+
+  /** The next slice runs soon, idle time or not (see SlicedQueue.hurry). */
+  hurry(): void {
+    this.queue.hurry();
+  }
+
   private record(records: MutationRecord[]): void {
     const nodes: Node[] = [];
     const own = this.opts.isOwnNode;

@@ -72,6 +72,8 @@ export class SlicedQueue<T> {
   private cancel: (() => void) | undefined;
   private reorder = false;
   private stopped = false;
+  /** The next slice runs soon and with its whole budget, idle time or not (hurry). */
+  private urgent = false;
   private readonly sliceMs: number;
   private readonly idleTimeoutMs: number;
 
@@ -82,6 +84,23 @@ export class SlicedQueue<T> {
 
   get size(): number {
     return this.pending.length;
+  }
+
+  /** Whether an item still waiting matches. */
+  has(match: (item: T) => boolean): boolean {
+    return this.pending.some(match);
+  }
+
+  /**
+   * The next slice runs as soon as the page's current task ends, with its whole budget, instead of waiting for idle
+   * time: for work the user is looking at (the messages on screen at page load). A slice stays a short task.
+   */
+  hurry(): void {
+    if (this.stopped) return;
+    this.urgent = true;
+    this.cancel?.();
+    this.cancel = undefined;
+    this.schedule();
   }
 
   push(items: Iterable<T>): void {
@@ -108,12 +127,14 @@ export class SlicedQueue<T> {
     this.cancel = this.options.scheduler.requestIdle((deadline) => {
       this.cancel = undefined;
       this.runSlice(deadline);
-    }, this.idleTimeoutMs);
+    }, this.urgent ? 1 : this.idleTimeoutMs);
   }
 
   private runSlice(deadline: IdleDeadlineLike): void {
     const { scheduler, process } = this.options;
     const start = scheduler.now();
+    const urgent = this.urgent;
+    this.urgent = false;
     // Even with no idle time left (forced by the timeout) one item is processed, so work always progresses.
     let done = 0;
     while (done < this.pending.length) {
@@ -133,7 +154,7 @@ export class SlicedQueue<T> {
         // One bad element must not stop the scanner; the item is dropped.
       }
       const spent = scheduler.now() - start;
-      if (spent >= this.sliceMs || deadline.timeRemaining() <= 0) break;
+      if (spent >= this.sliceMs || (!urgent && deadline.timeRemaining() <= 0)) break;
     }
     this.pending = this.pending.slice(done);
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlicedQueue, windowScheduler } from '../../../lib/page/schedule';
+import { SlicedQueue, windowScheduler, type IdleDeadlineLike } from '../../../lib/page/schedule';
 import { ManualScheduler } from './support';
 
 describe('SlicedQueue', () => {
@@ -25,6 +25,26 @@ describe('SlicedQueue', () => {
     }
     expect(perSlice.reduce((a, b) => a + b, 0)).toBe(20);
     expect(perSlice.length).toBeGreaterThanOrEqual(Math.ceil(20 / 3));
+  });
+
+  it('hurry: the next slice is requested at once (timeout 1 ms) and uses its whole budget without idle time', () => {
+    const s = new ManualScheduler();
+    s.idleBudgetMs = 0; // a busy page: no idle time at all
+    const timeouts: number[] = [];
+    const requestIdle = s.requestIdle.bind(s);
+    const scheduler = { now: () => s.now(), requestIdle: (cb: (d: IdleDeadlineLike) => void, timeoutMs: number) => (timeouts.push(timeoutMs), requestIdle(cb)) };
+    let done = 0;
+    const q = new SlicedQueue<number>({ scheduler, sliceMs: 5, idleTimeoutMs: 300, process: () => ((s.time += 1), done++) });
+    q.push([1, 2, 3, 4, 5, 6, 7, 8]);
+    q.hurry();
+    expect(timeouts).toEqual([300, 1]); // the idle request was replaced by an urgent one
+    expect(s.pendingCallbacks).toBe(1);
+    s.runIdle();
+    expect(done).toBe(5); // the whole 5 ms budget, not one item
+    s.runIdle();
+    expect(done).toBe(6); // back to idle slices: one item when there is no idle time
+    expect(q.has((n) => n === 8)).toBe(true);
+    expect(q.has((n) => n === 1)).toBe(false);
   });
 
   it('stops a slice when the idle deadline runs out', () => {
