@@ -9,7 +9,13 @@
  *   sendMessage (encrypt = compose/submit in the frame + compose/output in the content script; decrypt =
  *   armor/found in the content script + display/open + display/fetch in the frame: a region of one).
  * - worker.e2e.region100.*: a display region of 100 new messages (one sender): armor/found, display/open, ONE
- *   display/fetch of all 100 (fresh), and the same region again from the message cache (a reload).
+ *   display/fetch of all 100 (fresh), and the same region again from the message cache (a reload). The worker
+ *   starts decrypting at armor/found (prefetch), so `freshTotal` (found + open + fetch) is the region's whole cost.
+ * - worker.e2e.page1000.*: a page of PAGE_MESSAGES new messages (one sender, so a new sender key every 100, all
+ *   waiting in the mailbox) as the content script reports history: regions of 100 found at once, the newest (the
+ *   bottom of the page) in view; then every region's frame opens it and fetches all of it. `visible` = the in-view
+ *   region answered, `all` = every region answered; wall clock from the test process, from the first armor/found.
+ *   The worker's share of the issue 5 targets (visible <= 300 ms, all <= 1.5 s after navigation).
  *
  *   npx tsx bench/worker-e2e.bench.ts        (also part of `npm run bench`)
  */
@@ -23,6 +29,8 @@ import { API_ENVELOPE_TAG, setUpParties, startTestSite, type Chat, type TestSite
 const WARM_RUNS = Number(process.env.BENCH_WORKER_E2E_RUNS ?? 200);
 const COLD_RUNS = Number(process.env.BENCH_WORKER_E2E_COLD_RUNS ?? 7);
 const CONVERSATION = '#bench';
+const PAGE_MESSAGES = Number(process.env.BENCH_WORKER_E2E_PAGE ?? 1000);
+const PAGE_REGION = 100;
 
 /** Sends one envelope from a frame of ours, timed inside the page. */
 async function timedInFrame(frame: Frame, request: unknown): Promise<{ reply: any; ms: number }> {
@@ -70,7 +78,7 @@ export async function run(): Promise<Metrics> {
     );
     const { jobId } = await a!.chat.openCompose(CONVERSATION);
     const aCompose = frameOf(a!.chat, 'compose-frame.html');
-    const bDisplay = frameOf(b!.chat, 'display-frame.html');
+    const bDisplay = b!.chat.displayFrame; // the test's own frame, not a spare one the content script keeps
 
     /** Per API call, for the breakdown (ms inside the page). */
     const calls: Record<string, number[]> = { 'compose/submit': [], 'compose/output': [], 'armor/found': [], 'display/open': [], 'display/fetch': [] };
@@ -84,9 +92,10 @@ export async function run(): Promise<Metrics> {
       return { parts, ms: submit.ms + output.ms };
     };
     /** A region of `messages`: armor/found, display/open, one display/fetch of every item; each call timed. */
-    const showRegion = async (messages: string[][]) => {
+    const showRegion = async (messages: string[][], inView = true, onFound?: () => void) => {
       const items = messages.map((parts) => ({ parts, pageAuthor: 'alice', heightPx: 40 }));
-      const found = await timedInContentScript(b!.chat, { type: 'armor/found', host: site.host, conversationId: CONVERSATION, items });
+      const found = await timedInContentScript(b!.chat, { type: 'armor/found', host: site.host, conversationId: CONVERSATION, items, inView });
+      onFound?.();
       const opened = await timedInFrame(bDisplay, { type: 'display/open', handle: must<{ handle: string }>(found, 'armor/found').handle });
       const jobId = must<{ jobId: string }>(opened, 'display/open').jobId;
       const fetched = await timedInFrame(bDisplay, { type: 'display/fetch', jobId, indices: messages.map((_, i) => i) });
@@ -136,12 +145,34 @@ export async function run(): Promise<Metrics> {
     if (fresh.shown.some((i) => i.fromCache)) throw new Error('region not fresh');
     const cached = await showRegion(history);
     if (!cached.shown.every((i) => i.fromCache)) throw new Error('region not from the cache');
+    const total = (ms: { found: number; open: number; fetch: number }) => ms.found + ms.open + ms.fetch;
     const region: Metrics = {
       'worker.e2e.region100.found': { value: fresh.ms.found, unit: 'ms', target: null, better: 'lower' },
       'worker.e2e.region100.open': { value: fresh.ms.open, unit: 'ms', target: null, better: 'lower' },
-      'worker.e2e.region100.fetchFresh': { value: fresh.ms.fetch, unit: 'ms', target: null, better: 'lower' },
-      'worker.e2e.region100.fetchCached': { value: cached.ms.fetch, unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.region100.fetchFresh': { value: fresh.ms.fetch, unit: 'ms', target: 50, better: 'lower' },
+      'worker.e2e.region100.fetchCached': { value: cached.ms.fetch, unit: 'ms', target: 10, better: 'lower' },
+      'worker.e2e.region100.freshTotal': { value: total(fresh.ms), unit: 'ms', target: null, better: 'lower' },
+      'worker.e2e.region100.cachedTotal': { value: total(cached.ms), unit: 'ms', target: null, better: 'lower' },
     };
+
+    // A page of history: every region found at once, the newest in view; each frame then opens and fetches its own.
+    const page: string[][] = [];
+    for (let i = 0; i < PAGE_MESSAGES; i++) page.push((await encryptOne(`page ${i}: ${'lorem ipsum '.repeat(8)}`)).parts);
+    const regions = Array.from({ length: Math.ceil(page.length / PAGE_REGION) }, (_, k) => page.slice(k * PAGE_REGION, (k + 1) * PAGE_REGION));
+    // As the content script does: the region in view first, the others right after its armor/found.
+    const pageStart = performance.now();
+    const answer = async (messages: string[][], inView: boolean, found?: () => void) => {
+      const { shown } = await showRegion(messages, inView, found);
+      if (shown.some((i) => i.fromCache)) throw new Error('page region not fresh');
+      return performance.now() - pageStart;
+    };
+    let inViewFound!: () => void;
+    const foundInView = new Promise<void>((resolve) => (inViewFound = resolve));
+    const visible = answer(regions.at(-1)!, true, inViewFound);
+    await foundInView;
+    const answered = await Promise.all([visible, ...regions.slice(0, -1).map((messages) => answer(messages, false))]);
+    region['worker.e2e.page1000.visible'] = { value: answered[0]!, unit: 'ms', target: 300, better: 'lower' };
+    region['worker.e2e.page1000.all'] = { value: Math.max(...answered), unit: 'ms', target: 1500, better: 'lower' };
 
     return {
       ...breakdown,

@@ -136,11 +136,14 @@ export async function decryptChatBatch(env: EngineEnv, messages: ReadonlyArray<{
   const reader = new GroupReader(env, (await env.account())?.identity, await contactStore(env));
   // A region that reaches into a newer key (rotated every 100 messages) needs the mailbox: the network round trips
   // run while the keys already held are used. The snapshot only decides when to fetch; `open` re-reads the state.
-  const held = await Promise.all([...groups.keys()].map(async (keyId) => (await env.sessions.read<InboundState>('senderKeys', inboundId(keyId)))?.keys.length ?? 0));
+  const ids = [...groups.keys()];
+  const held = await Promise.all(ids.map(async (keyId) => (await env.sessions.read<InboundState>('senderKeys', inboundId(keyId)))?.keys.length ?? 0));
   let mailbox = held.some((n) => n === 0) ? sharedMailbox(env) : undefined;
-  let unknown: number[] = [];
-  for (const [keyId, group] of groups) {
-    if (!(await reader.open(keyId, group, results))) unknown.push(keyId);
+  // Keys the snapshot does not hold wait for the mailbox straight away (a session step on them would only commit
+  // "nothing" and cost a transaction).
+  let unknown = ids.filter((_, k) => held[k] === 0);
+  for (const [k, keyId] of ids.entries()) {
+    if (held[k] !== 0 && !(await reader.open(keyId, groups.get(keyId)!, results))) unknown.push(keyId);
   }
   if (unknown.length === 0) return results;
   let mailboxError: unknown;
