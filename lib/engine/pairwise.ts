@@ -10,13 +10,14 @@
  * Mailbox envelope: base64 of `encodeEnvelope(PrekeyMessage | RatchetMessage, ratchet bytes)`, `seq` per sender
  * (a persistent counter), posted with `sendOrQueue` so it waits out a directory outage.
  *
- * Every ratchet step goes through `env.sessions.update('sessions', peerCardId, …)`; on receive the sender key is
- * committed (nested update on 'senderKeys') before the ratchet step, so a crash in between only lets the same
- * envelope be processed again (receiving a known key is a no-op).
+ * Every ratchet step goes through `env.sessions.update('sessions', peerCardId, …)`; on receive, one step per peer
+ * and mailbox page (receiveFromPeer), each sender key committed (nested update on 'senderKeys') before it, so a
+ * crash in between only lets the same envelopes be processed again (receiving a known key is a no-op).
  */
 import { ByteReader, ByteWriter, base64Decode, base64Encode, utf8Encode } from '../encoding';
 import { ErrorCode, OvercryptError, fail, isError } from '../errors';
 import type { EngineEnv } from '../service/engines';
+import type { Write } from '../storage/keystore';
 import { addInitiatedSession, createInitiatorSession, decryptWithRecord, deserialiseRecord, emptyRecord, encryptWithRecord, peekSessionStart, serialiseRecord } from '../ratchet';
 import { parseDistribution } from '../senderkeys';
 import { decodeChainContext, decodeEnvelope, encodeEnvelope, EnvelopeKind, makeEnvelope, type ChainContext } from '../wire';
@@ -109,20 +110,16 @@ export async function processMailbox(env: EngineEnv, device: Device, options: { 
   for (;;) {
     const page = await env.directory.fetchMailbox(cardId, after, MAILBOX_PAGE);
     if (page.envelopes.length === 0) break;
+    after = page.envelopes.at(-1)!.id;
     const done: string[] = [];
-    for (const e of page.envelopes) {
-      after = e.id;
-      try {
-        await receiveEnvelope(env, device, peers, e.envelope, e.senderCardId, e.senderIdentity);
-        processed++;
-        done.push(e.id);
-      } catch (err) {
-        if (isError(err, ErrorCode.Network) || isError(err, ErrorCode.Locked)) {
-          await ack(done);
-          throw err;
-        }
-        done.push(e.id); // forged, tampered, duplicate, from an untrusted card: never going to open
+    try {
+      for (const batch of await byPeer(peers, page.envelopes, done)) {
+        processed += await receiveFromPeer(env, device, batch, done);
       }
+    } catch (err) {
+      // Network or Locked: what committed is acked, the rest comes again next time.
+      await ack(done);
+      throw err;
     }
     await ack(done);
     if (page.envelopes.length < MAILBOX_PAGE) break;
@@ -130,31 +127,78 @@ export async function processMailbox(env: EngineEnv, device: Device, options: { 
   return { processed };
 }
 
-async function receiveEnvelope(env: EngineEnv, device: Device, peers: PeerCards, envelopeB64: string, mailboxSender: string, senderIdentity: string): Promise<void> {
-  const envelope = decodeEnvelope(base64Decode(envelopeB64));
-  if (envelope.kind !== EnvelopeKind.PrekeyMessage && envelope.kind !== EnvelopeKind.RatchetMessage) fail(ErrorCode.Malformed, 'not a pairwise message');
-  const peerCardId = peekSessionStart(envelope.body)?.initiatorCardId ?? mailboxSender;
-  const peer = await peers.trusted(senderIdentity, peerCardId);
+interface Received {
+  id: string;
+  body: Uint8Array;
+}
+
+/**
+ * The page's envelopes per trusted peer device, in mailbox order within each. Envelopes that will never open (not a
+ * pairwise message, from a card we do not trust) go straight to `done` (acked as refused).
+ */
+async function byPeer(peers: PeerCards, envelopes: ReadonlyArray<{ id: string; envelope: string; senderCardId: string; senderIdentity: string }>, done: string[]): Promise<Array<{ peer: DeviceCard; items: Received[] }>> {
+  const batches = new Map<string, { peer: DeviceCard; items: Received[] }>();
+  for (const e of envelopes) {
+    try {
+      const envelope = decodeEnvelope(base64Decode(e.envelope));
+      if (envelope.kind !== EnvelopeKind.PrekeyMessage && envelope.kind !== EnvelopeKind.RatchetMessage) fail(ErrorCode.Malformed, 'not a pairwise message');
+      const peerCardId = peekSessionStart(envelope.body)?.initiatorCardId ?? e.senderCardId;
+      const peer = await peers.trusted(e.senderIdentity, peerCardId);
+      const batch = batches.get(peer.id) ?? { peer, items: [] };
+      batch.items.push({ id: e.id, body: envelope.body });
+      batches.set(peer.id, batch);
+    } catch (err) {
+      if (isError(err, ErrorCode.Network) || isError(err, ErrorCode.Locked)) throw err;
+      done.push(e.id); // forged, malformed, from an untrusted card: never going to open
+    }
+  }
+  return [...batches.values()];
+}
+
+/**
+ * One peer's envelopes in ONE ratchet session step (one commit for the session, not one per envelope). Each sender
+ * key is committed (its own step on 'senderKeys') before the session step, so a crash in between only lets the
+ * envelopes be processed again (a known key is a no-op). An envelope that fails leaves the session as it was before
+ * it and is refused; the others go on. Adds every envelope whose fate is settled to `done`; returns how many opened.
+ */
+async function receiveFromPeer(env: EngineEnv, device: Device, batch: { peer: DeviceCard; items: Received[] }, done: string[]): Promise<number> {
+  const { peer, items } = batch;
+  const settled: string[] = [];
+  let opened = 0;
   await env.sessions.update<string, void>('sessions', peer.id, async (state) => {
     const prekeys = new KeystorePrekeyStore(env.keystore);
-    const r = await decryptWithRecord(
-      state !== undefined ? deserialiseRecord(state) : undefined,
-      envelope.body,
-      {
-        self: device.self,
-        peer: { cardId: peer.id, signingPublicKey: rawPublicKey(peer.publicKey) },
-        resolvePrekeys: async (signedId, oneTimeId) => ({
-          signed: await prekeys.get('signed', signedId),
-          oneTime: oneTimeId === null ? undefined : await prekeys.get('oneTime', oneTimeId),
-        }),
-      },
-      PAIRWISE_BINDING,
-      env.clock.now(),
-    );
-    await deliverControl(env, peer, r.plaintext);
-    const writes = r.consumedOneTimePrekeyId === null ? [] : [{ store: 'prekeys' as const, key: prekeyRecordKey('oneTime', r.consumedOneTimePrekeyId), value: undefined }];
-    return { state: serialiseRecord(r.record), result: undefined, writes };
+    let record = state !== undefined ? deserialiseRecord(state) : undefined;
+    const writes: Write[] = [];
+    for (const item of items) {
+      try {
+        const r = await decryptWithRecord(
+          record,
+          item.body,
+          {
+            self: device.self,
+            peer: { cardId: peer.id, signingPublicKey: rawPublicKey(peer.publicKey) },
+            resolvePrekeys: async (signedId, oneTimeId) => ({
+              signed: await prekeys.get('signed', signedId),
+              oneTime: oneTimeId === null ? undefined : await prekeys.get('oneTime', oneTimeId),
+            }),
+          },
+          PAIRWISE_BINDING,
+          env.clock.now(),
+        );
+        await deliverControl(env, peer, r.plaintext);
+        record = r.record;
+        if (r.consumedOneTimePrekeyId !== null) writes.push({ store: 'prekeys', key: prekeyRecordKey('oneTime', r.consumedOneTimePrekeyId), value: undefined });
+        opened++;
+      } catch (err) {
+        if (isError(err, ErrorCode.Network) || isError(err, ErrorCode.Locked)) throw err;
+        // tampered, duplicate, a key for someone else's conversation: never going to open
+      }
+      settled.push(item.id);
+    }
+    return { state: record !== undefined ? serialiseRecord(record) : state, result: undefined, writes };
   });
+  done.push(...settled);
+  return opened;
 }
 
 async function deliverControl(env: EngineEnv, peer: DeviceCard, plaintext: Uint8Array): Promise<void> {

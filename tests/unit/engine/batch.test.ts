@@ -145,6 +145,42 @@ describe('decrypting a region of sender-key messages', () => {
     }
   }, 180_000);
 
+  it('a page of the mailbox: one ratchet step per peer for all its keys; a tampered envelope is refused alone; all acked', async () => {
+    const fred = await register(t, 'rg-fred');
+    const channels = ['#rg6a', '#rg6b', '#rg6c'];
+    const sent = [];
+    for (const c of channels) {
+      for (const u of [bob, fred]) await openChannel(u, c, ['rg-bob', 'rg-fred']);
+      sent.push((await sendMany(fred, c, [`hello ${c}`]))[0]!); // three keys for bob, one envelope each
+    }
+    const directory = bob.service.directory;
+    const fetchMailbox = directory.fetchMailbox.bind(directory);
+    directory.fetchMailbox = async (...args) => {
+      const page = await fetchMailbox(...args);
+      const envelopes = page.envelopes.map((e, i) => {
+        if (i !== 1) return e;
+        const at = Math.floor(e.envelope.length / 2);
+        return { ...e, envelope: e.envelope.slice(0, at) + (e.envelope[at] === 'A' ? 'B' : 'A') + e.envelope.slice(at + 1) };
+      });
+      return { ...page, envelopes };
+    };
+    const counts = countUpdates(bob);
+    try {
+      const { processed } = await createEngines().keys.fetchMailbox(bob.service.env);
+      expect(processed).toBe(2);
+      expect(counts.get('sessions')).toBe(1); // one ratchet step for fred's three envelopes
+      expect(counts.get('senderKeys')).toBe(2); // the two keys that opened
+    } finally {
+      directory.fetchMailbox = fetchMailbox;
+    }
+    expect((await fetchMailbox((await bob.service.env.account())!.deviceCardId)).envelopes).toEqual([]); // all acked
+    const engine = createEngines().messages;
+    const results = await Promise.all(
+      sent.map(async (parts) => (await engine.decryptBatch!(bob.service.env, [{ parts, host: HOST, digest: await ciphertextDigest(parts) }]))[0]!),
+    );
+    expect(results.map((r) => (r.ok ? r.out.plaintext : (r.error as { code: string }).code))).toEqual(['hello #rg6a', ErrorCode.UnknownSenderKey, 'hello #rg6c']);
+  }, 180_000);
+
   it('a new key in the region: the mailbox is fetched before the known key is used; if it fails, only the new key\'s messages fail', async () => {
     const dave = await register(t, 'rg-dave');
     for (const u of [alice, bob, dave]) await openChannel(u, '#rg4', ['rg-alice', 'rg-bob', 'rg-dave']);
