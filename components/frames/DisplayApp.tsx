@@ -86,8 +86,10 @@ export function DisplayApp({ api, handle, claim, visibility, openUnlock, onUnloc
     const io = new IO((entries) => {
       const e = entries[entries.length - 1];
       if (!e) return;
+      if (itemsReported.current) return io.disconnect();
+      // Not in view (yet): a spare frame waits off screen until it is moved into its region; it reports again then.
+      if (!e.isIntersecting) return;
       io.disconnect();
-      if (!e.isIntersecting || itemsReported.current) return; // not in view: the per-item report will say so
       band.current = { top: e.intersectionRect.top, bottom: e.intersectionRect.bottom };
       const l = loader.current;
       if (l) l.setInView(itemsInBand(l.heightsPx, band.current));

@@ -451,10 +451,10 @@ export class DisplayManager {
     const items = region.items.map(({ unit, heightPx: h }) => {
       const item: FoundArmor = { parts: unit.parts, heightPx: h };
       if (unit.author) item.pageAuthor = unit.author.slice(0, LIMITS.shortText);
+      if (this.rowInView.has(unit.anchor)) item.inView = true;
       return item;
     });
     const req: RequestOf<'armor/found'> = { type: 'armor/found', host, items };
-    if (region.inView) req.inView = true;
     const conversationId = this.deps.conversationId();
     if (conversationId) req.conversationId = conversationId;
     let handle: string;

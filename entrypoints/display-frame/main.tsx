@@ -45,9 +45,9 @@ function openUnlock(): void {
   void browser.tabs.create({ url: browser.runtime.getURL('/popup.html') });
 }
 
-// "Near" = within half a screen above or below what is in view: about one viewport fetched with the visible items.
-// (rootMargin does not apply to a cross-origin iframe's implicit root, so the frame cannot ask the browser.)
-const nearPx = Math.round((window.screen?.availHeight || 800) / 2);
+// The first request is what is on screen alone (the worker opened exactly those first, lib/service/prefetch.ts); the
+// items around it come next, nearest first, in the following requests.
+const nearPx = 0;
 
 function refuse(): void {
   render(

@@ -79,11 +79,11 @@ export interface ApiSpec {
   /**
    * Armor seen in the page -> handle for one display frame. A frame shows a *region*: one or more encrypted
    * messages that sit next to each other in the page (history loads as long runs; a live message is a region of
-   * one). `items` in page order, at most LIMITS.regionItems. `inView`: some of them are on screen now; on an
-   * enabled site the worker starts decrypting such a region at once (before its frame asks), the others after.
+   * one). `items` in page order, at most LIMITS.regionItems. On an enabled site the worker starts decrypting them
+   * at once, before the frame asks: the items on screen first, the others after (lib/service/prefetch.ts).
    */
   'armor/found': {
-    req: { host: string; conversationId?: string; items: FoundArmor[]; inView?: boolean };
+    req: { host: string; conversationId?: string; items: FoundArmor[] };
     res: { handle: string };
   };
   /** Opens a compose job for a conversation -> handle for the compose frame, job id to collect the ciphertext. */
@@ -176,6 +176,8 @@ export interface FoundArmor {
    * (lib/page/frame-size.ts): the frame draws the message in exactly this much room, decrypted or not.
    */
   heightPx: number;
+  /** On screen when found: on an enabled site the worker starts decrypting it at once, before its frame asks. */
+  inView?: boolean;
 }
 
 /** Ciphertext for one submitted message, split into parts that fit the site's limit. */

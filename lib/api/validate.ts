@@ -37,6 +37,7 @@ const foundArmor = z.strictObject({
     .check(z.minLength(1), z.maxLength(LIMITS.armorParts), z.refine((parts) => armorLength(parts) <= LIMITS.armorTotal, 'armor too large')),
   pageAuthor: z.optional(short),
   heightPx: z.number().check(z.int(), z.gte(1), z.lte(4096)),
+  inView: z.optional(z.boolean()),
 });
 
 const pageContext = z.strictObject({
@@ -95,7 +96,6 @@ const schemas: { [K in RequestType]: z.ZodMiniType } = {
         z.maxLength(LIMITS.regionItems),
         z.refine((items) => items.reduce((n, i) => n + armorLength(i.parts), 0) <= LIMITS.regionTotal, 'region too large'),
       ),
-    inView: z.optional(z.boolean()),
   }),
   'compose/open': z.strictObject({ host: nonEmptyShort, conversationId: nonEmptyShort }),
   'compose/output': z.strictObject({ jobId: nonEmptyShort }),

@@ -56,8 +56,7 @@ export type RegionMessages = Pick<DisplayJob, 'host' | 'items'>;
  * Opens every message of a region into the message cache without placing or showing anything (the prefetch ahead
  * of the frame, prefetch.ts). Throws only for Locked (or a broken store).
  */
-export async function openRegionItems(deps: RegionDisplayDeps, region: RegionMessages): Promise<Set<string>> {
-  const wanted = region.items.map((_, i) => i);
+export async function openRegionItems(deps: RegionDisplayDeps, region: RegionMessages, wanted: number[]): Promise<Set<string>> {
   const opened = await openAll(deps, region, wanted, await digestsOf(region, wanted));
   const fresh = new Set<string>();
   for (const [digest, o] of opened) if ('cached' in o && !o.fromCache) fresh.add(digest);
@@ -79,7 +78,7 @@ export async function fetchRegionItems(
   job: DisplayJob,
   indices: readonly number[],
   namespace: string | undefined,
-  prefetched: Set<string> = new Set(),
+  prefetched: { delete(digest: string): boolean } = new Set(),
 ): Promise<DisplayItem[]> {
   for (const i of indices) {
     if (i >= job.items.length) throw new OvercryptError(ErrorCode.Malformed, `the region has ${job.items.length} items, not ${i + 1}`);

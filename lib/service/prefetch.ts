@@ -23,6 +23,11 @@ const MAX_REGIONS = 1_000;
  */
 export type OpenedFresh = Set<string>;
 
+/** What a fetch learns from the prefetch: `delete(digest)` is true (once) for a message the prefetch decrypted. */
+export interface FreshDigests {
+  delete(digest: string): boolean;
+}
+
 export interface PrefetchDeps {
   now(): number;
   /** Fetches and processes the mailbox (sender keys, control messages). */
@@ -31,10 +36,35 @@ export interface PrefetchDeps {
   schedule<T>(background: boolean, task: () => Promise<T>): Promise<T>;
 }
 
+/** Messages per background part of a region's prefetch (a fetch waits only for the parts holding what it asks). */
+export const PREFETCH_CHUNK = 25;
+
+interface Part {
+  indices: ReadonlySet<number>;
+  done: Promise<OpenedFresh>;
+}
+
+/**
+ * The order a region is opened in: the items on screen as one part (in-view work), then the others in parts of
+ * PREFETCH_CHUNK, nearest the on-screen ones first (background work). Nothing on screen: page order from the end
+ * (a chat list shows its newest messages, and history is read backwards from there).
+ */
+export function prefetchParts(count: number, inView: ReadonlySet<number>): Array<{ indices: number[]; inView: boolean }> {
+  const visible = [...inView].filter((i) => i >= 0 && i < count).sort((a, b) => a - b);
+  const lo = visible.length ? visible[0]! : count;
+  const hi = visible.length ? visible[visible.length - 1]! : count - 1;
+  const rest = Array.from({ length: count }, (_, i) => i)
+    .filter((i) => !inView.has(i))
+    .sort((a, b) => Math.max(lo - a, a - hi) - Math.max(lo - b, b - hi) || b - a);
+  const parts = visible.length ? [{ indices: visible, inView: true }] : [];
+  for (let k = 0; k < rest.length; k += PREFETCH_CHUNK) parts.push({ indices: rest.slice(k, k + PREFETCH_CHUNK).sort((a, b) => a - b), inView: false });
+  return parts;
+}
+
 export class Prefetcher {
   private mailbox: Promise<void> | undefined;
   private mailboxStartedAt = -Infinity;
-  private readonly regions = new Map<string, Promise<OpenedFresh>>();
+  private readonly regions = new Map<string, Part[]>();
 
   constructor(private readonly deps: PrefetchDeps) {}
 
@@ -60,24 +90,28 @@ export class Prefetcher {
   }
 
   /**
-   * Opens a region's messages ahead of its frame (keyed by the region's handle). `open` resolves with the digests
-   * it decrypted (the rest were in the cache already).
+   * Opens a region's messages ahead of its frame (keyed by the region's handle), in the parts of prefetchParts.
+   * `open(indices)` resolves with the digests it decrypted (the rest were in the cache already).
    */
-  region(key: string, inView: boolean, open: () => Promise<OpenedFresh>): void {
+  region(key: string, count: number, inView: ReadonlySet<number>, open: (indices: number[]) => Promise<OpenedFresh>): void {
     if (this.regions.has(key)) return;
     if (this.regions.size >= MAX_REGIONS) this.regions.delete(this.regions.keys().next().value!);
-    this.regions.set(
-      key,
-      this.deps.schedule(!inView, open).catch(() => new Set<string>()),
-    );
+    const parts = prefetchParts(count, inView).map((p) => ({
+      indices: new Set(p.indices),
+      done: this.deps.schedule(!p.inView, () => open(p.indices)).catch(() => new Set<string>()),
+    }));
+    this.regions.set(key, parts);
   }
 
   /**
-   * When the region's prefetch (if any) is done: the digests it decrypted. Never rejects. The record stays until
-   * `forget` (a region is fetched in several requests, each asking which of its messages are new).
+   * When the parts of the region's prefetch holding `indices` are done: the digests they decrypted (new to the
+   * user). Never rejects. The record stays until `forget` (a region is fetched in several requests, and each takes
+   * out the digests it shows).
    */
-  regionSettled(key: string): Promise<OpenedFresh> {
-    return this.regions.get(key) ?? Promise.resolve(new Set<string>());
+  async regionSettled(key: string, indices: readonly number[]): Promise<FreshDigests> {
+    const parts = (this.regions.get(key) ?? []).filter((p) => indices.some((i) => p.indices.has(i)));
+    const sets = await Promise.all(parts.map((p) => p.done));
+    return { delete: (digest) => sets.reduce((taken, set) => set.delete(digest) || taken, false) };
   }
 
   /** The region was released. */
@@ -85,7 +119,7 @@ export class Prefetcher {
     this.regions.delete(key);
   }
 
-  /** Prefetches in flight (tests). */
+  /** Regions remembered (tests). */
   get pendingRegions(): number {
     return this.regions.size;
   }

@@ -729,7 +729,8 @@ export class OvercryptService {
       });
       if (this.canPrefetch(req.host)) {
         const region = { host: req.host.toLowerCase(), items: req.items };
-        this.prefetch.region(handle, req.inView === true, () => openRegionItems(this.regionDeps(), region));
+        const inView = new Set(req.items.flatMap((item, i) => (item.inView ? [i] : [])));
+        this.prefetch.region(handle, req.items.length, inView, (indices) => openRegionItems(this.regionDeps(), region, indices));
       }
       return { handle };
     },
@@ -772,7 +773,7 @@ export class OvercryptService {
         return { items: req.indices.map(() => ({ ok: false, badge: { kind: 'clickToDecrypt' } })) };
       }
       const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
-      const prefetched = await this.prefetch.regionSettled(job.handle); // its messages are (being) opened into the cache
+      const prefetched = await this.prefetch.regionSettled(job.handle, req.indices); // (being) opened into the cache
       const items = await this.viewFirst.run(req.background === true, () => fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace, prefetched));
       await this.jobs.touchDisplay(job);
       return { items };

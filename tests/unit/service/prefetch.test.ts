@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MAILBOX_PREFETCH_MS, Prefetcher } from '../../../lib/service/prefetch';
+import { MAILBOX_PREFETCH_MS, PREFETCH_CHUNK, Prefetcher, prefetchParts } from '../../../lib/service/prefetch';
 import { ViewFirst } from '../../../lib/service/view-first';
 import { bobsArmor, fetchItems, openRegion, registeredWorld, regionHandle } from './fakes';
 
@@ -44,28 +44,46 @@ describe('Prefetcher', () => {
     expect(runs).toHaveLength(2);
   });
 
-  it('runs regions in view first; a fetch waits for its region and learns which messages it opened; never rejects', async () => {
+  it('opens the items on screen first as one part, then the rest in parts nearest them first', () => {
+    expect(prefetchParts(6, new Set([3, 4]))).toEqual([
+      { indices: [3, 4], inView: true },
+      { indices: [0, 1, 2, 5], inView: false },
+    ]);
+    const parts = prefetchParts(2 * PREFETCH_CHUNK + 10, new Set([2 * PREFETCH_CHUNK + 9]));
+    expect(parts[0]).toEqual({ indices: [2 * PREFETCH_CHUNK + 9], inView: true });
+    expect(parts[1]!.indices).toEqual(Array.from({ length: PREFETCH_CHUNK }, (_, i) => PREFETCH_CHUNK + 9 + i)); // the nearest
+    expect(parts.flatMap((p) => p.indices).sort((a, b) => a - b)).toEqual(Array.from({ length: 2 * PREFETCH_CHUNK + 10 }, (_, i) => i));
+    expect(prefetchParts(3, new Set())).toEqual([{ indices: [0, 1, 2], inView: false }]); // nothing on screen: background
+  });
+
+  it('runs what is on screen first; a fetch waits only for the parts it asks for and learns which messages they opened', async () => {
     const viewFirst = new ViewFirst();
     const order: string[] = [];
     const p = new Prefetcher({ now: () => 0, fetchMailbox: async () => undefined, schedule: (bg, task) => viewFirst.run(bg, task) });
-    const inView = deferred<Set<string>>();
-    p.region('h-view', true, () => {
-      order.push('view');
-      return inView.promise;
+    const onScreen = deferred<Set<string>>();
+    const rest = deferred<Set<string>>();
+    p.region('h', 4, new Set([3]), (indices) => {
+      order.push(indices.join(','));
+      return indices.includes(3) ? onScreen.promise : rest.promise;
     });
-    p.region('h-far', false, async () => {
+    p.region('h-far', 1, new Set(), async () => {
       order.push('far');
       throw new Error('locked');
     });
-    p.region('h-view', true, async () => new Set(['again'])); // the same region once
+    p.region('h', 4, new Set([3]), async () => new Set(['again'])); // the same region once
     await Promise.resolve();
-    expect(order).toEqual(['view']); // background work waits while the region in view is opened
-    inView.resolve(new Set(['d1', 'd2']));
-    expect([...(await p.regionSettled('h-view'))]).toEqual(['d1', 'd2']);
-    expect([...(await p.regionSettled('h-far'))]).toEqual([]); // failed: the fetch does the work itself
-    expect(order).toEqual(['view', 'far']);
-    p.forget('h-view');
-    expect([...(await p.regionSettled('h-view'))]).toEqual([]);
+    expect(order).toEqual(['3']); // background work waits while what is on screen is opened
+    onScreen.resolve(new Set(['d3']));
+    const first = await p.regionSettled('h', [3]); // does not wait for the rest
+    expect(first.delete('d3')).toBe(true);
+    expect(first.delete('d3')).toBe(false); // shown once as new
+    rest.resolve(new Set(['d0', 'd1']));
+    const later = await p.regionSettled('h', [0, 1, 2]);
+    expect(later.delete('d1')).toBe(true);
+    expect((await p.regionSettled('h-far', [0])).delete('x')).toBe(false); // failed: the fetch does the work itself
+    expect(order).toEqual(['3', '0,1,2', 'far']);
+    p.forget('h');
+    expect((await p.regionSettled('h', [0])).delete('d0')).toBe(false);
   });
 });
 
