@@ -369,7 +369,8 @@ async function measureHistory(bob: ExtensionBrowser, url: string, total: number,
   const host = await page.evaluate(() => {
     const w = window as unknown as { __ocTasks: { start: number; duration: number }[]; __ocFirstFrameAt?: number; __ocFirstRegionAt?: number };
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    return { tasks: w.__ocTasks, firstFrameAt: w.__ocFirstFrameAt ?? 0, firstRegionAt: w.__ocFirstRegionAt ?? NaN, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN };
+    const iframes = [...document.querySelectorAll('iframe')].map((f) => `${f.getAttribute('data-overcrypt')} in ${f.parentElement?.getAttribute('data-overcrypt')} ${f.src}`);
+    return { tasks: w.__ocTasks, firstFrameAt: w.__ocFirstFrameAt ?? 0, firstRegionAt: w.__ocFirstRegionAt ?? NaN, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, iframes };
   });
   // The worker's own record of each request (test builds: entrypoints/background.ts `trace`), from this navigation on.
   const workerTrace = await bob

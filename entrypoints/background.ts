@@ -159,6 +159,7 @@ export default defineBackground(() => {
       self: { extensionId: chromeApi.runtime.id, extensionOrigin: new URL(chromeApi.runtime.getURL('/')).origin },
       notifier,
       siteScripts,
+      trace,
     });
   })();
 

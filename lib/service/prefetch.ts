@@ -34,6 +34,7 @@ export interface PrefetchDeps {
   fetchMailbox(): Promise<unknown>;
   /** Runs work in view first, background work after (ViewFirst.run). */
   schedule<T>(background: boolean, task: () => Promise<T>): Promise<T>;
+  trace?(name: string): void;
 }
 
 /** Messages per background part of a region's prefetch (a fetch waits only for the parts holding what it asks). */
@@ -73,6 +74,7 @@ export class Prefetcher {
     const now = this.deps.now();
     if (this.mailbox || now - this.mailboxStartedAt < MAILBOX_PREFETCH_MS) return;
     this.mailboxStartedAt = now;
+    this.deps.trace?.('prefetch:mailbox');
     this.mailbox = this.deps
       .fetchMailbox()
       .then(
@@ -80,6 +82,7 @@ export class Prefetcher {
         () => undefined, // offline, locked: the decrypt path fetches the mailbox itself when a key is missing
       )
       .finally(() => {
+        this.deps.trace?.('prefetch:mailbox-done');
         this.mailbox = undefined;
       });
   }
@@ -98,7 +101,13 @@ export class Prefetcher {
     if (this.regions.size >= MAX_REGIONS) this.regions.delete(this.regions.keys().next().value!);
     const parts = prefetchParts(count, inView).map((p) => ({
       indices: new Set(p.indices),
-      done: this.deps.schedule(!p.inView, () => open(p.indices)).catch(() => new Set<string>()),
+      done: this.deps
+        .schedule(!p.inView, async () => {
+          this.deps.trace?.(`prefetch:part${p.inView ? '-view' : ''}:${p.indices.length}`);
+          return open(p.indices);
+        })
+        .catch(() => new Set<string>())
+        .finally(() => this.deps.trace?.('prefetch:part-done')),
     }));
     this.regions.set(key, parts);
   }

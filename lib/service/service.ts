@@ -95,6 +95,8 @@ export interface ServiceDeps {
   /** How long a request may wait for the managed policy at start (default 1 s). */
   policyWaitMs?: number;
   directory?: { timeoutMs?: number; retries?: number; sleep?: (ms: number) => Promise<void> };
+  /** Test builds: marks a step of background work (the benches read when it happened). */
+  trace?(name: string): void;
 }
 
 type Handlers = { [K in RequestType]: (req: RequestOf<K>, caller: Caller) => Promise<ResponseOf<K>> };
@@ -129,6 +131,7 @@ export class OvercryptService {
     now: () => this.deps.clock.now(),
     fetchMailbox: () => this.engineCall((e, env) => e.keys.fetchMailbox(env)),
     schedule: (background, task) => this.viewFirst.run(background, task),
+    trace: (name) => this.deps.trace?.(name),
   });
   readonly jobs: JobRegistry;
   readonly env: EngineEnv;
