@@ -12,9 +12,10 @@
  *   display/fetch of all 100 (fresh), and the same region again from the message cache (a reload). The worker
  *   starts decrypting at armor/found (prefetch), so `freshTotal` (found + open + fetch) is the region's whole cost.
  * - worker.e2e.page1000.*: a page of PAGE_MESSAGES new messages (one sender, so a new sender key every 100, all
- *   waiting in the mailbox) as the content script reports history: regions of 100 found at once, the newest (the
- *   bottom of the page) in view; then every region's frame opens it and fetches all of it. `visible` = the in-view
- *   region answered, `all` = every region answered; wall clock from the test process, from the first armor/found.
+ *   waiting in the mailbox) as the content script reports history: regions of 100, the bottom one first with its
+ *   last 20 messages marked in view, the others right after; every region's frame opens it and fetches what is on
+ *   screen first, then the rest. `visible` = the on-screen messages answered, `all` = every region answered; wall
+ *   clock from the test process, from the first armor/found.
  *   The worker's share of the issue 5 targets (visible <= 300 ms, all <= 1.5 s after navigation).
  *
  *   npx tsx bench/worker-e2e.bench.ts        (also part of `npm run bench`)
@@ -31,6 +32,8 @@ const COLD_RUNS = Number(process.env.BENCH_WORKER_E2E_COLD_RUNS ?? 7);
 const CONVERSATION = '#bench';
 const PAGE_MESSAGES = Number(process.env.BENCH_WORKER_E2E_PAGE ?? 1000);
 const PAGE_REGION = 100;
+/** Messages of the bottom region on screen (marked in view, fetched first). */
+const ON_SCREEN = 20;
 
 /** Sends one envelope from a frame of ours, timed inside the page. */
 async function timedInFrame(frame: Frame, request: unknown): Promise<{ reply: any; ms: number }> {
@@ -92,16 +95,33 @@ export async function run(): Promise<Metrics> {
       return { parts, ms: submit.ms + output.ms };
     };
     /** A region of `messages`: armor/found, display/open, one display/fetch of every item; each call timed. */
-    const showRegion = async (messages: string[][], inView = true, onFound?: () => void) => {
-      const items = messages.map((parts) => ({ parts, pageAuthor: 'alice', heightPx: 40 }));
-      const found = await timedInContentScript(b!.chat, { type: 'armor/found', host: site.host, conversationId: CONVERSATION, items, inView });
-      onFound?.();
+    type Shown = Array<{ ok: boolean; plaintext?: string; fromCache?: boolean }>;
+    /**
+     * A region of `messages`: armor/found (items from `onScreen` on marked in view), display/open, then display/fetch
+     * of the items on screen (if any are) and of the rest, as a frame asks; each call timed. `onFound` after found.
+     */
+    const showRegion = async (messages: string[][], onScreen = 0, hooks: { found?: () => void; visible?: () => void } = {}) => {
+      const items = messages.map((parts, i) => ({ parts, pageAuthor: 'alice', heightPx: 40, ...(i >= onScreen ? { inView: true } : {}) }));
+      const found = await timedInContentScript(b!.chat, { type: 'armor/found', host: site.host, conversationId: CONVERSATION, items });
+      hooks.found?.();
       const opened = await timedInFrame(bDisplay, { type: 'display/open', handle: must<{ handle: string }>(found, 'armor/found').handle });
       const jobId = must<{ jobId: string }>(opened, 'display/open').jobId;
-      const fetched = await timedInFrame(bDisplay, { type: 'display/fetch', jobId, indices: messages.map((_, i) => i) });
-      const shown = must<{ items: Array<{ ok: boolean; plaintext?: string; fromCache?: boolean }> }>(fetched, 'display/fetch').items;
-      if (shown.some((i) => !i.ok)) throw new Error(`display/fetch: ${JSON.stringify(shown.find((i) => !i.ok))}`);
-      return { shown, ms: { found: found.ms, open: opened.ms, fetch: fetched.ms } };
+      const shown: Shown = [];
+      let fetchMs = 0;
+      const fetch = async (indices: number[]) => {
+        const fetched = await timedInFrame(bDisplay, { type: 'display/fetch', jobId, indices });
+        fetchMs += fetched.ms;
+        const got = must<{ items: Shown }>(fetched, 'display/fetch').items;
+        if (got.some((i) => !i.ok)) throw new Error(`display/fetch: ${JSON.stringify(got.find((i) => !i.ok))}`);
+        indices.forEach((at, k) => (shown[at] = got[k]!));
+      };
+      const all = messages.map((_, i) => i);
+      if (onScreen < messages.length) {
+        await fetch(all.slice(onScreen));
+        hooks.visible?.();
+      }
+      if (onScreen > 0) await fetch(all.slice(0, onScreen));
+      return { shown, ms: { found: found.ms, open: opened.ms, fetch: fetchMs } };
     };
     const decryptOne = async (parts: string[]) => {
       const { shown, ms } = await showRegion([parts]);
@@ -159,19 +179,22 @@ export async function run(): Promise<Metrics> {
     const page: string[][] = [];
     for (let i = 0; i < PAGE_MESSAGES; i++) page.push((await encryptOne(`page ${i}: ${'lorem ipsum '.repeat(8)}`)).parts);
     const regions = Array.from({ length: Math.ceil(page.length / PAGE_REGION) }, (_, k) => page.slice(k * PAGE_REGION, (k + 1) * PAGE_REGION));
-    // As the content script does: the region in view first, the others right after its armor/found.
+    // As the content script does: the bottom region (its last ON_SCREEN messages in view) first, the others right
+    // after its armor/found; each frame fetches what is on screen first, then the rest.
     const pageStart = performance.now();
-    const answer = async (messages: string[][], inView: boolean, found?: () => void) => {
-      const { shown } = await showRegion(messages, inView, found);
+    let visibleMs = NaN;
+    const answer = async (messages: string[][], onScreen: number, found?: () => void) => {
+      const { shown } = await showRegion(messages, onScreen, { found, visible: () => (visibleMs = performance.now() - pageStart) });
       if (shown.some((i) => i.fromCache)) throw new Error('page region not fresh');
       return performance.now() - pageStart;
     };
-    let inViewFound!: () => void;
-    const foundInView = new Promise<void>((resolve) => (inViewFound = resolve));
-    const visible = answer(regions.at(-1)!, true, inViewFound);
-    await foundInView;
-    const answered = await Promise.all([visible, ...regions.slice(0, -1).map((messages) => answer(messages, false))]);
-    region['worker.e2e.page1000.visible'] = { value: answered[0]!, unit: 'ms', target: 300, better: 'lower' };
+    let bottomFound!: () => void;
+    const foundBottom = new Promise<void>((resolve) => (bottomFound = resolve));
+    const bottom = regions.at(-1)!;
+    const first = answer(bottom, Math.max(0, bottom.length - ON_SCREEN), bottomFound);
+    await foundBottom;
+    const answered = await Promise.all([first, ...regions.slice(0, -1).map((messages) => answer(messages, messages.length))]);
+    region['worker.e2e.page1000.visible'] = { value: visibleMs, unit: 'ms', target: 300, better: 'lower' };
     region['worker.e2e.page1000.all'] = { value: Math.max(...answered), unit: 'ms', target: 1500, better: 'lower' };
 
     return {
