@@ -1,10 +1,13 @@
 /**
- * Display work in view first: a fetch for items the user sees runs at once; a background fetch (a region, or part
- * of one, out of view) waits while any in-view fetch is running. At page load thirty frames ask at once, and the
- * few messages on screen should not share the worker with the hundreds above them.
+ * Display work in view first: work for items the user sees (a frame's fetch, the prefetch of what is on screen)
+ * runs at once; background work (regions or parts of them out of view) runs one task at a time, and only while
+ * nothing in view runs. At page load a page of history queues dozens of background parts; run together they would
+ * hold the worker (and its database) for hundreds of milliseconds, and the fetch for the messages on screen would
+ * wait behind all of them. One at a time, it waits for one part at most.
  */
 export class ViewFirst {
   private inView = 0;
+  private backgroundBusy = false;
   private waiting: Array<() => void> = [];
 
   async run<T>(background: boolean, task: () => Promise<T>): Promise<T> {
@@ -14,16 +17,37 @@ export class ViewFirst {
         return await task();
       } finally {
         this.inView--;
-        if (this.inView === 0) this.release();
+        this.next();
       }
     }
-    while (this.inView > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return task();
+    await this.turn();
+    try {
+      return await task();
+    } finally {
+      this.backgroundBusy = false;
+      this.next();
+    }
   }
 
-  private release(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const resolve of waiting) resolve();
+  /** Background tasks waiting for their turn. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves when this background task may run (the lane is then taken for it). */
+  private turn(): Promise<void> {
+    if (this.inView === 0 && !this.backgroundBusy && this.waiting.length === 0) {
+      this.backgroundBusy = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private next(): void {
+    if (this.inView > 0 || this.backgroundBusy) return;
+    const resolve = this.waiting.shift();
+    if (!resolve) return;
+    this.backgroundBusy = true;
+    resolve();
   }
 }

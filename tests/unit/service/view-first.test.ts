@@ -8,7 +8,7 @@ const deferred = () => {
 };
 
 describe('ViewFirst', () => {
-  it('holds background work while in-view work runs, then lets it all go', async () => {
+  it('holds background work while in-view work runs, then runs it one task at a time, in order', async () => {
     const q = new ViewFirst();
     const order: string[] = [];
     const view = deferred();
@@ -17,13 +17,23 @@ describe('ViewFirst', () => {
       await view.promise;
       order.push('view end');
     });
-    const b1 = q.run(true, async () => void order.push('background 1'));
+    const slow = deferred();
+    const b1 = q.run(true, async () => {
+      order.push('background 1 start');
+      await slow.promise;
+      order.push('background 1 end');
+    });
     const b2 = q.run(true, async () => void order.push('background 2'));
     await new Promise((r) => setTimeout(r, 5));
     expect(order).toEqual(['view start']);
+    expect(q.queued).toBe(2);
     view.resolve();
-    await Promise.all([v, b1, b2]);
-    expect(order).toEqual(['view start', 'view end', 'background 1', 'background 2']);
+    await v;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(['view start', 'view end', 'background 1 start']); // background 2 waits for its turn
+    slow.resolve();
+    await Promise.all([b1, b2]);
+    expect(order).toEqual(['view start', 'view end', 'background 1 start', 'background 1 end', 'background 2']);
   });
 
   it('runs background work at once when nothing is in view, and in-view work never waits', async () => {
@@ -43,5 +53,30 @@ describe('ViewFirst', () => {
     const b = q.run(true, async () => 'b');
     await expect(v).rejects.toThrow('x');
     await expect(b).resolves.toBe('b');
+  });
+
+  it('in-view work arriving while a background task runs goes at once; the next background task waits for it', async () => {
+    const q = new ViewFirst();
+    const order: string[] = [];
+    const bg = deferred();
+    const view = deferred();
+    const b1 = q.run(true, async () => {
+      order.push('b1');
+      await bg.promise;
+    });
+    const b2 = q.run(true, async () => void order.push('b2'));
+    const v = q.run(false, async () => {
+      order.push('view');
+      await view.promise;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect([...order].sort()).toEqual(['b1', 'view']); // the in-view task did not wait for the running b1
+    bg.resolve();
+    await b1;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).not.toContain('b2'); // b2 waits while the in-view task runs
+    view.resolve();
+    await Promise.all([v, b2]);
+    expect(order[2]).toBe('b2');
   });
 });
