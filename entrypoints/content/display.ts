@@ -19,7 +19,7 @@
 import { LIMITS, type ApiClient, type FoundArmor, type RequestOf } from '../../lib/api';
 import { ArmorScanner, type FoundMessage } from '../../lib/page/armor-scanner';
 import { ArmorUnits, type ArmorUnit } from '../../lib/page/armor-units';
-import { displayFrameHeight } from '../../lib/page/frame-size';
+import { displayFrameHeight, MIN_ITEM_HEIGHT_PX } from '../../lib/page/frame-size';
 import type { MessageLocator } from '../../lib/page/locator';
 import { groupIntoRegions, REGION_MAX_ITEMS } from '../../lib/page/regions';
 import type { Scheduler } from '../../lib/page/schedule';
@@ -66,6 +66,8 @@ export interface DisplayDeps {
   maxLoadingFrames?: number;
   /** A display frame loaded ahead: the next region to get a frame takes it instead of loading one. */
   spare?: SpareFrame;
+  /** The least room an item takes (default MIN_ITEM_HEIGHT_PX): how many rows near the viewport count as in view. */
+  minItemPx?: number;
 }
 
 /** An element's inline `display` before we hid it, to put back exactly. */
@@ -116,7 +118,7 @@ export class DisplayManager {
   private readonly batch = new Map<Element, ArmorUnit[]>();
   /** Width of each message row when the scanner last measured it (to size frames without another layout read). */
   private readonly rowWidth = new WeakMap<Element, number>();
-  /** Rows that were in the viewport when the scanner measured them. */
+  /** Rows counted in view when the scanner last measured them (what is on screen, or will be once placed). */
   private readonly rowInView = new WeakSet<Element>();
   /**
    * Regions in the viewport whose frame has not loaded yet: while there are any, only they get frames (the one
@@ -149,11 +151,24 @@ export class DisplayManager {
       onCleared: (m) => this.onCleared(m),
       prioritise: (nodes) => {
         const h = win?.innerHeight || 800;
-        return byViewportDistance(nodes, h, (el, r) => {
+        const measured = new Set<Node>();
+        const sorted = byViewportDistance(nodes, h, (el, r) => {
           this.rowWidth.set(el, r.width);
           if (viewportDistance(r, h) === 0) this.rowInView.add(el);
           else this.rowInView.delete(el);
+          measured.add(el);
         });
+        // What will be on screen once placed, not only what is now: our items are one line for a short message,
+        // where the site wraps the long armor over several, so a list kept at its bottom (or top) pulls more rows
+        // into view as regions go in. The rows nearest the viewport, as many as one-line items fill it, count.
+        let rows = Math.ceil(h / (deps.minItemPx ?? MIN_ITEM_HEIGHT_PX));
+        for (const node of sorted) {
+          if (rows <= 0) break;
+          if (!measured.has(node)) continue;
+          this.rowInView.add(node as Element);
+          rows--;
+        }
+        return sorted;
       },
       sliceMs: SCAN_SLICE_MS,
       onSliceEnd: () => this.placeBatch(),

@@ -37,6 +37,9 @@ export const DEFAULT_FRAME_METRICS: FrameMetrics = {
   maxLines: 10,
 };
 
+/** The height of a one-line item (the least room a message gets). */
+export const MIN_ITEM_HEIGHT_PX = DEFAULT_FRAME_METRICS.lineHeightPx + DEFAULT_FRAME_METRICS.rowPadPx;
+
 /** Width in CSS pixels of the text column for a row `widthPx` wide. */
 export function textColumnWidth(widthPx: number, m: FrameMetrics = DEFAULT_FRAME_METRICS): number {
   return Math.max(0, widthPx) - m.rowInsetPx - m.timeColPx - m.senderColPx - m.chipColPx - 3 * m.gapPx;

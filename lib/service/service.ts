@@ -777,7 +777,12 @@ export class OvercryptService {
       }
       const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
       const prefetched = await this.prefetch.regionSettled(job.handle, req.indices); // (being) opened into the cache
-      const items = await this.viewFirst.run(req.background === true, () => fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace, prefetched));
+      this.deps.trace?.('fetch:prefetched');
+      const items = await this.viewFirst.run(req.background === true, () => {
+        this.deps.trace?.('fetch:run');
+        return fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace, prefetched);
+      });
+      this.deps.trace?.('fetch:items');
       await this.jobs.touchDisplay(job);
       return { items };
     },

@@ -25,7 +25,7 @@ const anyInView = (c: RequestOf<'armor/found'>) => c.items.some((i) => i.inView 
 const handleOf = (n: number) => `handle${String(n).padStart(18, '0')}`;
 const CONV = 'overcryptnet/group/#overcrypt';
 
-function setup(opts: { handler?: Handler; locator?: MessageLocator; spare?: SpareFrame } = {}) {
+function setup(opts: { handler?: Handler; locator?: MessageLocator; spare?: SpareFrame; minItemPx?: number } = {}) {
   let n = 0;
   const api = fakeApi(opts.handler ?? ((req: ApiRequest) => (req.type === 'armor/found' ? { handle: handleOf(++n) } : {})));
   const sched = new ManualScheduler();
@@ -40,6 +40,8 @@ function setup(opts: { handler?: Handler; locator?: MessageLocator; spare?: Spar
     frameUrl: (h) => `chrome-extension://dyn/display-frame.html#${h}`,
     MutationObserver: window.MutationObserver as unknown as typeof MutationObserver,
     spare: opts.spare,
+    // Only the rows in the window count as in view unless a test says otherwise (see the test of minItemPx).
+    minItemPx: opts.minItemPx ?? 1e9,
   });
   current = dm;
   /** Lets the page's mutations reach the scanner, runs its idle slices, delivers the worker's replies. */
@@ -216,6 +218,19 @@ describe('content script display regions', () => {
     expect(rest).toHaveLength(1);
     expect(anyInView(rest[0]!)).toBe(false);
     expect(rest[0]!.items.map((i) => armors.indexOf(i.parts[0]!))).toEqual(armors.map((_, i) => i).filter((i) => !first.includes(i)));
+  });
+
+  it('counts as in view the rows that will be on screen once placed: as many rows nearest the window as one-line items fill it', async () => {
+    const armors = Array.from({ length: 60 }, (_, i) => msgArmor(i));
+    loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
+    // Site rows of 100 px (long armor wraps), scrolled to the newest: 7 rows in the 768 px window. Our items are at
+    // least 24 px, so up to 32 rows can be on screen once placed: the 32 nearest count as in view.
+    fakeRects((_, i) => ({ top: 700 - (60 - i) * 100, height: 100, width: 700 }));
+    const { run, found, dm } = setup({ minItemPx: 24 });
+    dm.start();
+    await run();
+    const inView = found().flatMap((c) => c.items.filter((i) => i.inView).map((i) => armors.indexOf(i.parts[0]!)));
+    expect(inView).toEqual(Array.from({ length: Math.ceil(window.innerHeight / 24) }, (_, k) => 60 - Math.ceil(window.innerHeight / 24) + k));
   });
 
   it('a message arriving next to a placed region gets a region of its own', async () => {
