@@ -120,6 +120,8 @@ export class DisplayManager {
   private readonly rowWidth = new WeakMap<Element, number>();
   /** Rows counted in view when the scanner last measured them (what is on screen, or will be once placed). */
   private readonly rowInView = new WeakSet<Element>();
+  /** How far from the viewport a row still counts as in view (set by the first measurement of a pass). */
+  private nearPx: number | undefined;
   /**
    * Regions in the viewport whose frame has not loaded yet: while there are any, only they get frames (the one
    * the user looks at does not share the machine with frames loading for history far above).
@@ -151,22 +153,26 @@ export class DisplayManager {
       onCleared: (m) => this.onCleared(m),
       prioritise: (nodes) => {
         const h = win?.innerHeight || 800;
-        const measured = new Set<Node>();
+        const distance = new Map<Node, number>();
         const sorted = byViewportDistance(nodes, h, (el, r) => {
           this.rowWidth.set(el, r.width);
-          if (viewportDistance(r, h) === 0) this.rowInView.add(el);
-          else this.rowInView.delete(el);
-          measured.add(el);
+          distance.set(el, viewportDistance(r, h));
         });
         // What will be on screen once placed, not only what is now: our items are one line for a short message,
         // where the site wraps the long armor over several, so a list kept at its bottom (or top) pulls more rows
-        // into view as regions go in. The rows nearest the viewport, as many as one-line items fill it, count.
-        let rows = Math.ceil(h / (deps.minItemPx ?? MIN_ITEM_HEIGHT_PX));
-        for (const node of sorted) {
-          if (rows <= 0) break;
-          if (!measured.has(node)) continue;
-          this.rowInView.add(node as Element);
-          rows--;
+        // into view as regions go in. The rows nearest the viewport, as many as one-line items fill it, count; the
+        // distance that takes is kept for later passes (which see only the rows not read yet).
+        let near = this.nearPx;
+        if (near === undefined) {
+          const rows = Math.ceil(h / (deps.minItemPx ?? MIN_ITEM_HEIGHT_PX));
+          const measuredDistances = sorted.flatMap((n) => (distance.has(n) ? [distance.get(n)!] : []));
+          // Fewer rows than that (the page's root before its messages are listed, a short page): all of them.
+          if (measuredDistances.length >= rows) this.nearPx = near = measuredDistances[rows - 1]!;
+          else near = Infinity;
+        }
+        for (const [el, d] of distance) {
+          if (d <= near) this.rowInView.add(el as Element);
+          else this.rowInView.delete(el as Element);
         }
         return sorted;
       },
@@ -177,6 +183,7 @@ export class DisplayManager {
   }
 
   start(): void {
+    this.nearPx = undefined;
     this.scanner.start();
     this.scanner.hurry(); // the messages on screen are what the user waits for
   }
@@ -187,6 +194,7 @@ export class DisplayManager {
    */
   rescan(): void {
     this.refused = new WeakSet();
+    this.nearPx = undefined; // measured again on this pass
     this.scanner.rescan();
   }
 
