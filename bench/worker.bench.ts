@@ -11,7 +11,8 @@
  * - decrypt: display/fetch of a new message at one recipient (median ms); first = also fetches the mailbox
  * - armor overhead: characters of the armor beyond the base62 of the plaintext (single part), 2 and 50 devices
  * - worker.display_fetch_100: ONE display/fetch of a region of 100 new sender-key messages from one sender (what a
- *   display frame asks for a page of history), and the same 100 again from the message cache (a reload)
+ *   display frame asks for a page of history), and the same 100 again from the message cache (a reload); `.total`
+ *   also counts armor/found and display/open (the worker starts decrypting at armor/found)
  */
 import 'fake-indexeddb/auto';
 import { ensureCrypto } from '../lib/crypto/init';
@@ -75,14 +76,15 @@ async function submitTimed(u: User, conversationId: string, plaintext: string): 
   return [ms, { parts: out.outputs[0].parts as string[] }];
 }
 
-/** armor/found + display/open of a region; then the timed display/fetch of every item. */
-async function fetchRegion(u: User, messages: string[][], where: { conversationId: string; pageAuthor: string }, tab: number): Promise<[number, any[]]> {
-  const items = messages.map((parts) => ({ parts, pageAuthor: where.pageAuthor, heightPx: 40 }));
+/** armor/found + display/open of a region; then the timed display/fetch of every item; also the three together. */
+async function fetchRegion(u: User, messages: string[][], where: { conversationId: string; pageAuthor: string }, tab: number): Promise<[number, any[], number]> {
+  const items = messages.map((parts) => ({ parts, pageAuthor: where.pageAuthor, heightPx: 40, inView: true }));
+  const t0 = performance.now();
   const found = await ok(u.call(as.cs(tab), { type: 'armor/found', host: HOST, conversationId: where.conversationId, items }));
   const region = await ok(u.call(as.display(tab), { type: 'display/open', handle: found.handle }));
   const indices = messages.map((_, i) => i);
   const [ms, r] = await timed(() => ok(u.call(as.display(tab), { type: 'display/fetch', jobId: region.jobId, indices })));
-  return [ms, r.items];
+  return [ms, r.items, performance.now() - t0];
 }
 
 export const REGION_ITEMS = 100;
@@ -94,12 +96,15 @@ async function measureRegion(url: Parameters<typeof register>[0], tag: string, m
   await show(reader!, (await send(sender!, `#${tag}`, 'warm-up')).parts, where); // the key is distributed and received
   const texts = Array.from({ length: REGION_ITEMS }, (_, i) => `history line ${i} `.padEnd(100, 'x'));
   const messages = await sendMany(sender!, `#${tag}`, texts);
-  const [fresh, items] = await fetchRegion(reader!, messages, where, 2);
+  const [fresh, items, freshTotal] = await fetchRegion(reader!, messages, where, 2);
   if (items.some((it, i) => !it.ok || it.plaintext !== texts[i] || it.fromCache)) throw new Error('region fetch failed');
-  const [cached, again] = await fetchRegion(reader!, messages, where, 3);
+  const [cached, again, cachedTotal] = await fetchRegion(reader!, messages, where, 3);
   if (again.some((it) => !it.ok || !it.fromCache)) throw new Error('cached region fetch failed');
   metrics['worker.display_fetch_100.ms'] = { value: fresh, unit: 'ms', target: null, better: 'lower' };
   metrics['worker.display_fetch_100.cached.ms'] = { value: cached, unit: 'ms', target: null, better: 'lower' };
+  // The service starts decrypting at armor/found (prefetch): found + open + fetch is the region's whole cost.
+  metrics['worker.display_fetch_100.total.ms'] = { value: freshTotal, unit: 'ms', target: null, better: 'lower' };
+  metrics['worker.display_fetch_100.cached.total.ms'] = { value: cachedTotal, unit: 'ms', target: null, better: 'lower' };
 }
 
 /** Only the region metrics (quicker: `npx tsx -e "…runRegionOnly()"` while tuning). */
