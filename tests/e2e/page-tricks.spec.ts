@@ -92,16 +92,18 @@ test('the page cannot drive our frames: its postMessages and its own embeds of o
   });
 
   // 2. The page embeds our frame pages itself: under the static URL, and with a copy of a real frame's URL
-  //    (dynamic id and its handle, already used).
-  const copied = await b.page.locator(DISPLAY_FRAME).first().getAttribute('src');
-  expect(copied).toMatch(/display-frame\.html#/);
+  //    (dynamic id; with its handle, already used, or none: a spare's, which asks the worker for a region).
+  const copied = (await b.page.locator(DISPLAY_FRAME).first().getAttribute('src'))!;
+  expect(copied).toMatch(/display-frame\.html/);
+  const spareUrl = copied.replace(/#.*$/, '');
   await b.page.evaluate(
-    ({ extensionId, copied }) => {
+    ({ extensionId, copied, spareUrl }) => {
       const urls = [
         `chrome-extension://${extensionId}/display-frame.html#${'A'.repeat(32)}`,
         `chrome-extension://${extensionId}/compose-frame.html#${'B'.repeat(32)}`,
         copied,
         copied.replace('display-frame.html', 'compose-frame.html'),
+        spareUrl,
       ];
       for (const url of urls) {
         const frame = document.createElement('iframe');
@@ -111,7 +113,7 @@ test('the page cannot drive our frames: its postMessages and its own embeds of o
         document.querySelector('#chat .chat-view .messages')?.append(frame);
       }
     },
-    { extensionId, copied: copied! },
+    { extensionId, copied, spareUrl },
   );
 
   // A message sent after the tricks still arrives normally (the frames and the page work).
