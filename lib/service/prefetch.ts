@@ -34,6 +34,8 @@ export interface PrefetchDeps {
   fetchMailbox(): Promise<unknown>;
   /** Runs work in view first, background work after (ViewFirst.run). */
   schedule<T>(background: boolean, task: () => Promise<T>): Promise<T>;
+  /** Holds background work back until the returned release is called (ViewFirst.hold). */
+  holdView?(): () => void;
   trace?(name: string): void;
 }
 
@@ -43,6 +45,13 @@ export const PREFETCH_CHUNK = 25;
 interface Part {
   indices: ReadonlySet<number>;
   done: Promise<OpenedFresh>;
+}
+
+interface RegionRecord {
+  parts: Part[];
+  /** Lets background work go again: called when the frame fetched what is on screen (or the region went). */
+  release?: () => void;
+  shown?: boolean;
 }
 
 /**
@@ -65,7 +74,7 @@ export function prefetchParts(count: number, inView: ReadonlySet<number>): Array
 export class Prefetcher {
   private mailbox: Promise<void> | undefined;
   private mailboxStartedAt = -Infinity;
-  private readonly regions = new Map<string, Part[]>();
+  private readonly regions = new Map<string, RegionRecord>();
 
   constructor(private readonly deps: PrefetchDeps) {}
 
@@ -98,18 +107,35 @@ export class Prefetcher {
    */
   region(key: string, count: number, inView: ReadonlySet<number>, open: (indices: number[]) => Promise<OpenedFresh>): void {
     if (this.regions.has(key)) return;
-    if (this.regions.size >= MAX_REGIONS) this.regions.delete(this.regions.keys().next().value!);
-    const parts = prefetchParts(count, inView).map((p) => ({
+    if (this.regions.size >= MAX_REGIONS) this.forget(this.regions.keys().next().value!);
+    const plan = prefetchParts(count, inView);
+    const record: RegionRecord = { parts: [] };
+    this.regions.set(key, record);
+    record.parts = plan.map((p) => ({
       indices: new Set(p.indices),
       done: this.deps
         .schedule(!p.inView, async () => {
           this.deps.trace?.(`prefetch:part${p.inView ? '-view' : ''}:${p.indices.length}`);
-          return open(p.indices);
+          try {
+            return await open(p.indices);
+          } finally {
+            // What is on screen is open: nothing in the background gets in before its frame fetched it (taken
+            // while this in-view task still counts, so no background task starts in between).
+            if (p.inView && this.regions.get(key) === record && !record.shown) record.release = this.deps.holdView?.();
+          }
         })
         .catch(() => new Set<string>())
         .finally(() => this.deps.trace?.('prefetch:part-done')),
     }));
-    this.regions.set(key, parts);
+  }
+
+  /** The frame fetched the region's items on screen: background work may go on. */
+  shown(key: string): void {
+    const r = this.regions.get(key);
+    if (!r) return;
+    r.shown = true;
+    r.release?.();
+    r.release = undefined;
   }
 
   /**
@@ -118,13 +144,14 @@ export class Prefetcher {
    * out the digests it shows).
    */
   async regionSettled(key: string, indices: readonly number[]): Promise<FreshDigests> {
-    const parts = (this.regions.get(key) ?? []).filter((p) => indices.some((i) => p.indices.has(i)));
+    const parts = (this.regions.get(key)?.parts ?? []).filter((p) => indices.some((i) => p.indices.has(i)));
     const sets = await Promise.all(parts.map((p) => p.done));
     return { delete: (digest) => sets.reduce((taken, set) => set.delete(digest) || taken, false) };
   }
 
   /** The region was released. */
   forget(key: string): void {
+    this.shown(key);
     this.regions.delete(key);
   }
 

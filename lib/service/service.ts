@@ -116,6 +116,9 @@ const MAX_COMMITTED_DIGESTS = 10_000;
 /** How long a request may wait for the managed policy (see loadPolicy). */
 const POLICY_WAIT_MS = 1_000;
 
+/** Longest a region's prefetch of what is on screen holds background work back for its frame's fetch (ms). */
+const HOLD_FOR_FRAME_MS = 1_000;
+
 export class OvercryptService {
   readonly vault: Vault;
   readonly keystore: Keystore;
@@ -131,6 +134,7 @@ export class OvercryptService {
     now: () => this.deps.clock.now(),
     fetchMailbox: () => this.engineCall((e, env) => e.keys.fetchMailbox(env)),
     schedule: (background, task) => this.viewFirst.run(background, task),
+    holdView: () => this.viewFirst.hold(HOLD_FOR_FRAME_MS),
     trace: (name) => this.deps.trace?.(name),
   });
   readonly jobs: JobRegistry;
@@ -783,6 +787,7 @@ export class OvercryptService {
         return fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace, prefetched);
       });
       this.deps.trace?.('fetch:items');
+      if (req.background !== true) this.prefetch.shown(job.handle);
       await this.jobs.touchDisplay(job);
       return { items };
     },

@@ -29,6 +29,24 @@ export class ViewFirst {
     }
   }
 
+  /**
+   * Counts as in-view work until `release` (or `maxMs`): the prefetch of what is on screen is done, and the frame's
+   * fetch of it is on its way; background work should not start in between and make that fetch wait.
+   */
+  hold(maxMs: number): () => void {
+    this.inView++;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      clearTimeout(timer);
+      this.inView--;
+      this.next();
+    };
+    const timer = setTimeout(release, maxMs);
+    return release;
+  }
+
   /** Background tasks waiting for their turn. */
   get queued(): number {
     return this.waiting.length;

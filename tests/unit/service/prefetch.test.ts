@@ -87,6 +87,29 @@ describe('Prefetcher', () => {
   });
 });
 
+describe('Prefetcher and the frame of what is on screen', () => {
+  it('after opening what is on screen, background parts wait until its frame fetched it', async () => {
+    const viewFirst = new ViewFirst();
+    const order: string[] = [];
+    const p = new Prefetcher({
+      now: () => 0,
+      fetchMailbox: async () => undefined,
+      schedule: (bg, task) => viewFirst.run(bg, task),
+      holdView: () => viewFirst.hold(10_000),
+    });
+    p.region('h', 3, new Set([2]), async (indices) => {
+      order.push(indices.join(','));
+      return new Set<string>();
+    });
+    await p.regionSettled('h', [2]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(['2']); // the rest waits for the frame's fetch
+    p.shown('h');
+    await p.regionSettled('h', [0, 1]);
+    expect(order).toEqual(['2', '0,1']);
+  });
+});
+
 describe('the worker opens a region ahead of its frame', () => {
   it('on an enabled site: decrypted at armor/found, shown by the fetch as new (not from the cache), once', async () => {
     const t = await registeredWorld();

@@ -79,4 +79,19 @@ describe('ViewFirst', () => {
     await Promise.all([v, b2]);
     expect(order[2]).toBe('b2');
   });
+
+  it('hold: background work waits until released, or until the hold runs out', async () => {
+    const q = new ViewFirst();
+    const order: string[] = [];
+    const release = q.hold(10_000);
+    const b = q.run(true, async () => void order.push('background'));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual([]);
+    release();
+    release(); // once
+    await b;
+    expect(order).toEqual(['background']);
+    q.hold(1); // never released: it runs out
+    await expect(q.run(true, async () => 'late')).resolves.toBe('late');
+  });
 });
