@@ -220,6 +220,7 @@ export class PageController {
 
   private onPush(push: WorkerPush): void {
     if (push.push === 'compose/ciphertext') return this.compose.onCiphertext(push.jobId, push.output);
+    if (push.push === 'display/shown') return this.display?.onShown(push.handle);
     const wasLocked = this.status?.locked === true;
     void this.refreshStatus().then(() => {
       // Frames placed while locked fetch again by themselves on the unlock push (their handles are kept);

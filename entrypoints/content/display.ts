@@ -49,6 +49,8 @@ const MEDIA = 'img, video, iframe, canvas, svg, picture, object, embed';
 export const MAX_LOADING_FRAMES = 3;
 /** A frame whose `load` never comes (blocked, crashed) stops holding a loading slot after this long. */
 const FRAME_LOAD_TIMEOUT_MS = 4000;
+/** A frame in view holds its slot at most this long after loading, waiting for its first answer (locked, no answer). */
+const FIRST_ANSWER_TIMEOUT_MS = 1500;
 
 export interface DisplayDeps {
   api: ApiClient;
@@ -104,6 +106,10 @@ interface Region {
   loading?: () => void;
   /** Taken down: a handle arriving later is released at once. */
   gone: boolean;
+  /** The worker said its frame got the first answer (display/shown). */
+  shown?: boolean;
+  /** Frees its loading slot once that answer came (set while it waits for it). */
+  onShown?: () => void;
 }
 
 export class DisplayManager {
@@ -532,14 +538,17 @@ export class DisplayManager {
     frame.tabIndex = -1;
     frame.style.cssText = `display:block;border:0;width:100%;height:${heightPx}px;color-scheme:normal;background:transparent;`;
     markOwnFrame(frame);
-    // One loading slot until the frame shows its region's document (or failed to, or the region went away).
+    // One loading slot until the frame shows its region's document (or failed to, or the region went away); for a
+    // region in view, until the worker says its frame got the first answer (`display/shown`): the frames loading
+    // after it share the extension's one renderer thread and would slow the drawing of what the user looks at.
     this.loadingFrames++;
     const win = doc.defaultView;
     let timer: number | undefined;
     const done = () => {
       if (region.loading !== done) return;
       region.loading = undefined;
-      frame.removeEventListener('load', done);
+      region.onShown = undefined;
+      frame.removeEventListener('load', loadedNow);
       frame.removeEventListener('error', done);
       if (timer !== undefined) win?.clearTimeout(timer);
       this.loadingFrames--;
@@ -547,15 +556,22 @@ export class DisplayManager {
       this.pumpFrames();
       this.flushRequests();
     };
+    const loadedNow = () => {
+      if (region.loading !== done) return;
+      if (!region.inView || region.shown) return done();
+      region.onShown = done;
+      if (timer !== undefined) win?.clearTimeout(timer);
+      timer = win?.setTimeout(done, FIRST_ANSWER_TIMEOUT_MS);
+    };
     region.loading = done;
     const load = () => {
-      frame.addEventListener('load', done);
+      frame.addEventListener('load', loadedNow);
       frame.addEventListener('error', done);
       timer = win?.setTimeout(done, FRAME_LOAD_TIMEOUT_MS);
       frame.src = this.deps.frameUrl(region.handle!);
     };
     if (spare) {
-      void this.handToSpare(region, spare, done, load);
+      void this.handToSpare(region, spare, done, loadedNow, load);
       return;
     }
     load();
@@ -567,7 +583,7 @@ export class DisplayManager {
    * without loading anything. If it does not take it (still loading and not asking yet, two spares in the tab, its
    * wait ran out), it loads the frame page again with the handle in its URL like any frame.
    */
-  private async handToSpare(region: Region, spare: TakenFrame, done: () => void, load: () => void): Promise<void> {
+  private async handToSpare(region: Region, spare: TakenFrame, done: () => void, loadedNow: () => void, load: () => void): Promise<void> {
     if (!spare.loaded) await loaded(spare.frame, FRAME_LOAD_TIMEOUT_MS);
     if (region.loading !== done) return; // taken down meanwhile
     const taken = await this.deps.api.call({ type: 'display/toSpare', handle: region.handle! }).then(
@@ -575,8 +591,17 @@ export class DisplayManager {
       () => false,
     );
     if (region.loading !== done) return;
-    if (taken) done();
+    if (taken) loadedNow();
     else load();
+  }
+
+  /** The worker says the frame of the region with this handle got its first answer for what is on screen. */
+  onShown(handle: string): void {
+    for (const r of this.regions) {
+      if (r.handle !== handle) continue;
+      r.shown = true;
+      r.onShown?.();
+    }
   }
 
   /** The frame is in place in the region's first row (or right before it). */

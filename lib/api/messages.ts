@@ -190,7 +190,9 @@ export interface ComposeOutput {
 export type WorkerPush =
   | { tag: typeof API_TAG; push: 'compose/ciphertext'; jobId: string; output: ComposeOutput }
   | { tag: typeof API_TAG; push: 'status/changed'; locked: boolean }
-  | { tag: typeof API_TAG; push: 'settings/changed' };
+  | { tag: typeof API_TAG; push: 'settings/changed' }
+  /** To the content script that found a region: its frame got the first answer for the items on screen. */
+  | { tag: typeof API_TAG; push: 'display/shown'; handle: string };
 
 /** Worker -> extension pages (runtime.sendMessage) during long operations. */
 export type PagePush = { tag: typeof API_TAG; push: 'progress' } & ProgressEvent;

@@ -129,13 +129,14 @@ export class Prefetcher {
     }));
   }
 
-  /** The frame fetched the region's items on screen: background work may go on. */
-  shown(key: string): void {
+  /** The frame fetched the region's items on screen: background work may go on. True the first time. */
+  shown(key: string): boolean {
     const r = this.regions.get(key);
-    if (!r) return;
+    if (!r || r.shown) return false;
     r.shown = true;
     r.release?.();
     r.release = undefined;
+    return true;
   }
 
   /**

@@ -42,7 +42,7 @@ import { Prefetcher } from './prefetch';
 import { SpareFrames } from './spares';
 import type { AccountRecord, ConversationRef, DecryptInput, DecryptResult, EngineEnv, Engines, SessionAccess, SessionKind, SessionStep } from './engines';
 import type { EphemeralStore } from './ephemeral';
-import { JobRegistry } from './jobs';
+import { JobRegistry, type DisplayJob } from './jobs';
 import { runMaintenance, type MaintenanceReport } from './maintenance';
 import { countsAsActivity, PRIVILEGES } from './privileges';
 import { classifySender, type Caller, type SelfIdentity, type SenderInfo } from './senders';
@@ -127,6 +127,8 @@ export class OvercryptService {
   readonly queues = new SerialQueues();
   /** display/fetch for items in view before background ones (view-first.ts). */
   private readonly viewFirst = new ViewFirst();
+  /** Regions whose frame got its first answer for items on screen (noteShown). */
+  private readonly shownRegions = new Set<string>();
   /** Display frames loaded ahead, waiting for their region (spares.ts). */
   private readonly spares = new SpareFrames();
   /** Mailbox and regions opened ahead of the display frames (prefetch.ts). */
@@ -538,6 +540,18 @@ export class OvercryptService {
     return securityPattern === undefined ? region : { ...region, securityPattern };
   }
 
+  /**
+   * A frame's first answer for items on screen: background prefetch may go on, and the content script (which holds
+   * other frames back until then) is told, once per region.
+   */
+  private noteShown(job: DisplayJob): void {
+    this.prefetch.shown(job.handle);
+    if (this.shownRegions.has(job.handle)) return;
+    if (this.shownRegions.size >= 10_000) this.shownRegions.clear(); // bound; forgetting costs one more push
+    this.shownRegions.add(job.handle);
+    void this.deps.notifier?.toFrame(job.opener.tabId, job.opener.frameId, { tag: API_TAG, push: 'display/shown', handle: job.handle }).catch(() => undefined);
+  }
+
   /** Decrypting ahead of the frames only where they will decrypt without a click, and only while unlocked. */
   private canPrefetch(host: string): boolean {
     return this.vault.isUnlocked() && siteOf(this.effective.config, host)?.enabled === true;
@@ -777,6 +791,7 @@ export class OvercryptService {
     'display/fetch': async (req, caller): Promise<{ items: DisplayItem[] }> => {
       const job = await this.jobs.displayForFrame(req.jobId, caller);
       if (siteOf(this.effective.config, job.host)?.enabled !== true && !req.reveal) {
+        if (req.background !== true) this.noteShown(job);
         return { items: req.indices.map(() => ({ ok: false, badge: { kind: 'clickToDecrypt' } })) };
       }
       const ctx = await this.deps.ephemeral.get<PageContext>(`ctx:${job.opener.tabId}:${job.opener.frameId}`);
@@ -787,7 +802,7 @@ export class OvercryptService {
         return fetchRegionItems(this.regionDeps(), job, req.indices, ctx?.namespace, prefetched);
       });
       this.deps.trace?.('fetch:items');
-      if (req.background !== true) this.prefetch.shown(job.handle);
+      if (req.background !== true) this.noteShown(job);
       await this.jobs.touchDisplay(job);
       return { items };
     },

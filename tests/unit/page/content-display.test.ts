@@ -620,6 +620,10 @@ describe('content script display regions: frames load a few at a time, nearest t
     // Both done (a failed load frees its slot too): the others get frames 3 at a time, nearest first.
     loads.fire(frames().find((f) => regionOfFrame(f) === 6)!, 'error');
     for (let i = 0; i < 10; i++) await settled();
+    // Region 7's frame loaded but waits for its first answer; once the worker says it came, the others go.
+    expect(frames().map(regionOfFrame).sort()).toEqual([6, 7]);
+    dm.onShown(handleOf(1));
+    dm.onShown(handleOf(2));
     const firstRows = wrappers.map((w) => w.closest('.msg')!.id);
     const askedFor = found().map((c) => firstRows.findIndex((id) => document.getElementById(id)!.textContent!.includes(c.items[0]!.parts[0]!)));
     expect(askedFor.slice(0, 2).sort()).toEqual([6, 7]);
@@ -677,8 +681,12 @@ describe('content script display regions: frames load a few at a time, nearest t
     expect(spareFrame.getAttribute('data-overcrypt')).toBe('display-frame');
     expect(spareFrame.style.height).toBe(wrappers[0]!.style.height);
     expect(frames()).toHaveLength(2);
-    // The spare holds no loading slot: once region 1 loaded, the regions out of view get frames (3 at a time).
+    // Once both regions in view have their first answer (the spare's needed no load), the regions out of view get
+    // frames, 3 at a time.
     loads.fire(wrappers[1]!.querySelector('iframe')!);
+    dm.onShown(handleOf(1));
+    expect(frames()).toHaveLength(2);
+    dm.onShown(handleOf(2));
     expect(frames()).toHaveLength(4);
     // Nothing left waiting or loading: a new spare is prepared for the next region.
     expect(prepared).toBe(0);
@@ -723,6 +731,8 @@ describe('content script display regions: frames load a few at a time, nearest t
     expect(frames()).toHaveLength(1);
     loads.fire(frames()[0]!);
     await settled();
+    expect(frames()).toHaveLength(1); // loaded, but in view: waits for its first answer
+    dm.onShown(handleOf(2));
     expect(found()).toHaveLength(4);
     expect(frames()).toHaveLength(2);
     expect(wrappers[2]!.querySelector('iframe')).not.toBeNull();

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MAILBOX_PREFETCH_MS, PREFETCH_CHUNK, Prefetcher, prefetchParts } from '../../../lib/service/prefetch';
 import { ViewFirst } from '../../../lib/service/view-first';
-import { bobsArmor, fetchItems, openRegion, registeredWorld, regionHandle } from './fakes';
+import { API_TAG } from '../../../lib/api';
+import { bobsArmor, fetchItems, openRegion, registeredWorld, regionHandle, senders } from './fakes';
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -126,11 +127,25 @@ describe('the worker opens a region ahead of its frame', () => {
     expect(again.value.items).toEqual([expect.objectContaining({ ok: true, plaintext: 'two', fromCache: true })]);
   });
 
+  it('the first in-view answer of a region tells its content script once (display/shown); background fetches do not', async () => {
+    const t = await registeredWorld();
+    const handle = await regionHandle(t, [bobsArmor('s-1', 'one'), bobsArmor('s-2', 'two')], { conversationId: '#chan' });
+    const region = await openRegion(t, handle);
+    const shown = () => t.notifier.toFrames.filter((p) => p.push.push === 'display/shown');
+    await t.call(senders.display(), { type: 'display/fetch', jobId: region.jobId, indices: [0], background: true });
+    expect(shown()).toHaveLength(0);
+    await fetchItems(t, region.jobId, [1]);
+    await fetchItems(t, region.jobId, [0]);
+    expect(shown().map((p) => ({ tabId: p.tabId, push: p.push }))).toEqual([{ tabId: 1, push: { tag: API_TAG, push: 'display/shown', handle } }]);
+  });
+
   it('on a site that is not enabled: nothing is decrypted before the click', async () => {
     const t = await registeredWorld();
     const handle = await regionHandle(t, [bobsArmor('n-1', 'one')], { host: 'other.example' });
     const region = await openRegion(t, handle);
     expect((await fetchItems(t, region.jobId, [0])).value.items).toEqual([{ ok: false, badge: { kind: 'clickToDecrypt' } }]);
     expect(await t.service.cache.count()).toBe(0);
+    // Its first answer (a click needed) still lets the content script load the frames after it.
+    expect(t.notifier.toFrames.filter((p) => p.push.push === 'display/shown')).toHaveLength(1);
   });
 });
