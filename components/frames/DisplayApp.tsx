@@ -114,6 +114,8 @@ export function DisplayApp({ api, handle, claim, visibility, openUnlock, onUnloc
       loader.current = l;
       setPhase({ kind: 'open', region, snapshot: l.snapshot() });
       if (band.current && !itemsReported.current) l.setInView(itemsInBand(region.heightsPx, band.current));
+      // What the content script saw on screen: asked for at once, before this frame's own visibility report.
+      else if (!itemsReported.current && region.inView?.length) l.setInView(new Set(region.inView.filter((i) => i >= 0 && i < region.heightsPx.length)));
       // A frame the browser does not render yet may get no visibility report: do not wait for it forever.
       timer = setTimeout(() => l.startWithoutView(), startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     });

@@ -459,12 +459,12 @@ export class DisplayManager {
   }
 
   /**
-   * Regions out of view ask the worker for their handle one at a time, after the regions in view asked: the worker
-   * starts decrypting each region as it learns of it (background work after what is in view), so history far away
-   * is being opened while the frame in view loads. Their frames wait for the first wave all the same.
+   * Regions out of view ask the worker for their handle one at a time, once the regions in view have their first
+   * answer (each `armor/found` of a large region costs the worker a store write the fetch on screen would wait for);
+   * the worker then decrypts them in the background, nearest first. Their room is reserved all the same.
    */
   private flushRequests(): void {
-    if (this.requesting || this.stopped) return;
+    if (this.requesting || this.stopped || this.firstWave.size > 0) return;
     let next: Region | undefined;
     while ((next = this.laterRequests.shift()) && next.gone);
     if (!next) return;

@@ -160,13 +160,15 @@ export type DisplayItem =
  * (unlock)" on every item and fetch after the unlock push), 'clickToDecrypt' (site not enabled: fetch with
  * `reveal` only after a click inside the frame). `heightsPx`: the room for each item, as the content script
  * reserved it (from the ciphertext). `securityPattern`: the user's personal pattern, shown in our frames so a page
- * cannot fake one.
+ * cannot fake one. `inView`: the items the content script saw on screen, which the frame may ask for before its
+ * own visibility report comes (only an order: the frame's report decides from then on).
  */
 export interface DisplayRegion {
   jobId: string;
   heightsPx: number[];
   gate: 'ready' | 'locked' | 'clickToDecrypt';
   securityPattern?: string;
+  inView?: number[];
 }
 
 export interface DirectoryCheck {

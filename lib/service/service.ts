@@ -536,6 +536,8 @@ export class OvercryptService {
     // Locked before the enabled check: the user's sites are in the sealed settings.
     const gate = !this.vault.isUnlocked() ? 'locked' : siteOf(this.effective.config, job.host)?.enabled === true ? 'ready' : 'clickToDecrypt';
     const region: DisplayRegion = { jobId: job.jobId, heightsPx: job.items.map((i) => i.heightPx), gate };
+    const inView = job.items.flatMap((item, i) => (item.inView ? [i] : []));
+    if (inView.length > 0) region.inView = inView;
     const securityPattern = this.effective.config.securityPattern;
     return securityPattern === undefined ? region : { ...region, securityPattern };
   }
