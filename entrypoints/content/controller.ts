@@ -27,6 +27,8 @@ export interface PageDeps {
   contextPollMs?: number;
   /** A display frame loaded ahead for the first region (spare-frame.ts). */
   spare?: SpareFrame;
+  /** The worker's answer to the content script's first `page/status` (lets the display start before `page/context`). */
+  initialStatus?: PageStatus;
 }
 
 const EDITABLE = 'textarea, [contenteditable=""], [contenteditable="true"], [contenteditable="plaintext-only"]';
@@ -123,6 +125,10 @@ export class PageController {
     this.lastContext = key;
     const switched = conversation?.id !== this.conversation?.id;
     this.conversation = conversation;
+    // The display needs only "this browser is set up": known from the first status, so history is scanned while
+    // the worker takes the page context.
+    this.status ??= this.deps.initialStatus;
+    this.ensureDisplay();
     try {
       this.status = await this.deps.api.call({ type: 'page/context', context });
     } catch {

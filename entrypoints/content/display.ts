@@ -162,7 +162,7 @@ export class DisplayManager {
         const distance = new Map<Node, number>();
         const sorted = byViewportDistance(nodes, h, (el, r) => {
           this.rowWidth.set(el, r.width);
-          distance.set(el, viewportDistance(r, h));
+          if (deps.locator.messageOf(el) === el) distance.set(el, viewportDistance(r, h)); // message rows only
         });
         // What will be on screen once placed, not only what is now: our items are one line for a short message,
         // where the site wraps the long armor over several, so a list kept at its bottom (or top) pulls more rows
@@ -326,6 +326,10 @@ export class DisplayManager {
   /** End of a scanner slice: regions the site broke are rebuilt, then this slice's units are grouped and placed. */
   private placeBatch(): void {
     if (this.stopped) return;
+    // Messages in view not read yet, or not even measured (the first slice may go to listing and measuring the
+    // rows): the next slice at once, not at the next idle time.
+    const unmeasured = this.nearPx === undefined && this.scanner.pending > 0;
+    if (unmeasured || this.scanner.isPending((n) => this.rowInView.has(n as Element))) this.scanner.hurry();
     const broken = [...this.regions].filter((r) => !this.intact(r));
     if (broken.length === 0 && this.batch.size === 0) return;
     // Message lists keep their place while rows are hidden and frames put in: one that showed its newest message
@@ -364,11 +368,8 @@ export class DisplayManager {
    * document load in the extension's one renderer process.
    */
   private placeUnits(): void {
-    // Messages in view not read yet: keep scanning at once, and place what is in view as one region after.
-    if (this.scanner.isPending((n) => this.rowInView.has(n as Element))) {
-      this.scanner.hurry();
-      return;
-    }
+    // Messages in view not read yet (placeBatch hurries the scanner): what is in view is placed as one region after.
+    if (this.scanner.isPending((n) => this.rowInView.has(n as Element))) return;
     if (this.batch.size === 0) return;
     const units = [...this.batch.values()].flat().map((u) => ({ ...u, members: u.members.filter((m) => m.isConnected) }));
     const waitingOutOfView = units.filter((u) => !this.rowInView.has(u.anchor)).length;

@@ -9,7 +9,7 @@
  * `extraSiteAdapters`); when a policy change alters them, the page controller starts over with the new adapter.
  */
 import { browser } from 'wxt/browser';
-import { API_TAG, createApiClient, type WorkerPush } from '../../lib/api';
+import { API_TAG, createApiClient, type PageStatus, type WorkerPush } from '../../lib/api';
 import { createSiteRegistry } from '../../lib/sites';
 import { PageController } from './controller';
 import { OWN_ATTR } from './display';
@@ -39,6 +39,7 @@ export default defineContentScript({
     let controller: PageController | undefined;
     let specsKey: string | undefined;
     let stopped = false;
+    let initialStatus: PageStatus | undefined;
     const startWith = (extraSpecs: string[]) => {
       const key = JSON.stringify(extraSpecs);
       if (stopped || (controller && key === specsKey)) return;
@@ -52,12 +53,14 @@ export default defineContentScript({
         frameUrl: (kind, handle) => `${browser.runtime.getURL(pages[kind] as '/compose-frame.html')}#${handle}`,
         onPush,
         spare,
+        initialStatus,
       });
       void controller.start();
     };
     const policySpecs = async (): Promise<string[]> => {
       try {
         const status = await api.call({ type: 'page/status', host: location.host });
+        initialStatus = status;
         // Only where frames will show plaintext without a click: elsewhere a frame of ours waits for a region.
         if (status.siteEnabled && status.registered && !status.locked && !stopped) spare.prepare();
         return status.extraSiteAdapters ?? [];

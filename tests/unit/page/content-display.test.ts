@@ -189,6 +189,23 @@ describe('content script display regions', () => {
     expect(frames()).toHaveLength(calls.length);
   });
 
+  it('a first slice spent listing and measuring the rows is followed at once by the next (not at the next idle time)', async () => {
+    const armors = Array.from({ length: 40 }, (_, i) => msgArmor(i));
+    loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
+    const { sched, found, dm } = setup();
+    const timeouts: number[] = [];
+    const requestIdle = sched.requestIdle.bind(sched);
+    sched.requestIdle = (cb: Parameters<typeof requestIdle>[0], timeoutMs?: number) => (timeouts.push(timeoutMs ?? -1), requestIdle(cb));
+    let clock = 0;
+    sched.now = () => (clock += 10); // every clock read costs 10 ms: the first slice only lists the page's rows
+    dm.start();
+    await settled();
+    sched.runIdle();
+    await settled();
+    expect(found()).toHaveLength(0); // nothing read yet
+    expect(timeouts[timeouts.length - 1]).toBe(1); // the next slice is urgent
+  });
+
   it('history out of view waits until the scan is done and goes into one region; the messages in view go first', async () => {
     const armors = Array.from({ length: 40 }, (_, i) => msgArmor(i));
     loadLounge(armors.map((a) => ({ from: 'alice', html: a })));
