@@ -10,7 +10,7 @@
  * (privileges.ts) -> wake (resume the vault from the session store, enforce auto-lock) -> registered / locked
  * checks -> user activity -> handler. Errors leave as `{code, message}`.
  */
-import { API_TAG, type ApiReply, type ApiRequest, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
+import { API_TAG, type ApiReply, type ApiRequest, type FoundArmor, type PagePush, type RequestOf, type RequestType, type ResponseOf, type WorkerPush } from '../api/messages';
 import { audienceCounts } from '../api/audience';
 import { toolbarBadge, type ToolbarBadge } from './toolbar';
 import type { ComposeJob, DisplayItem, DisplayRegion, PageContext, PageStatus, PageWarning, RecipientView, Status, TabStatus, UserSettings } from '../api/views';
@@ -118,6 +118,11 @@ const POLICY_WAIT_MS = 1_000;
 
 /** Longest a region's prefetch of what is on screen holds background work back for its frame's fetch (ms). */
 const HOLD_FOR_FRAME_MS = 1_000;
+
+/** Indices of the items the content script saw on screen. */
+function inViewIndices(items: readonly FoundArmor[]): number[] {
+  return items.flatMap((item, i) => (item.inView ? [i] : []));
+}
 
 export class OvercryptService {
   readonly vault: Vault;
@@ -536,7 +541,7 @@ export class OvercryptService {
     // Locked before the enabled check: the user's sites are in the sealed settings.
     const gate = !this.vault.isUnlocked() ? 'locked' : siteOf(this.effective.config, job.host)?.enabled === true ? 'ready' : 'clickToDecrypt';
     const region: DisplayRegion = { jobId: job.jobId, heightsPx: job.items.map((i) => i.heightPx), gate };
-    const inView = job.items.flatMap((item, i) => (item.inView ? [i] : []));
+    const inView = inViewIndices(job.items);
     if (inView.length > 0) region.inView = inView;
     const securityPattern = this.effective.config.securityPattern;
     return securityPattern === undefined ? region : { ...region, securityPattern };
@@ -752,7 +757,7 @@ export class OvercryptService {
       });
       if (this.canPrefetch(req.host)) {
         const region = { host: req.host.toLowerCase(), items: req.items };
-        const inView = new Set(req.items.flatMap((item, i) => (item.inView ? [i] : [])));
+        const inView = new Set(inViewIndices(req.items));
         this.prefetch.region(handle, req.items.length, inView, (indices) => openRegionItems(this.regionDeps(), region, indices));
       }
       return { handle };
